@@ -37,8 +37,18 @@ struct gk_transport_ops {
 	uint64_t (*next_event_ns)(struct gk_transport *t);
 	/* inproc only: move virtual time forward to 'ns'. */
 	void     (*advance_to)(struct gk_transport *t, uint64_t ns);
+	/* split only (NULL in inproc): an fd that becomes readable when
+	 * interrupts are pending for 'cpu' (the vCPU thread polls it), and the
+	 * call that consumes them, calling t->irq for each pending vector in
+	 * the calling thread. */
+	int      (*irq_fd)(struct gk_transport *t, uint32_t cpu);
+	void     (*irq_drain)(struct gk_transport *t, uint32_t cpu);
+	/* Release everything; the transport struct itself is freed too. */
 	void     (*close)(struct gk_transport *t);
 };
+
+/* Called once when the host goes away (split: socket EOF or error). */
+typedef void gk_lost_fn(void *rt);
 
 struct gk_transport {
 	const struct gk_transport_ops *ops;
@@ -47,7 +57,21 @@ struct gk_transport {
 	uint32_t ncpus;
 	bool     host_lost;    /* set when the host went away (split) */
 	gk_irq_fn *irq;        /* set by the runtime before the first call */
-	void    *irq_arg;
+	gk_lost_fn *lost;      /* set by the runtime; may be called from any thread */
+	void    *irq_arg;      /* argument of irq and lost */
 };
+
+/* The inproc transport: the host partition lives in this process.  It
+ * owns nothing it is given: 'p' must outlive it.  pump(arg) is the host's
+ * own deferred work (the VMBus server draining message ports, device back
+ * ends), run from poll_host; NULL for none.  The partition's notifier must
+ * be gk_inproc_part_notify() with the returned transport as its argument:
+ * create the transport first, then the partition, then attach it. */
+struct part;
+struct part_notify;
+struct gk_transport *gk_inproc_create(void *mem, uint64_t mem_size, uint32_t ncpus);
+void gk_inproc_attach(struct gk_transport *t, struct part *p);
+void gk_inproc_set_pump(struct gk_transport *t, bool (*pump)(void *arg), void *arg);
+const struct part_notify *gk_inproc_part_notify(void);
 
 #endif /* SIM_GUEST_TRANSPORT_H */
