@@ -1,0 +1,31 @@
+/* run.h -- run one validated scenario on a session and report each step. */
+#ifndef SIM_RUNNER_RUN_H
+#define SIM_RUNNER_RUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sim/runner/session.h"
+
+struct scenario;
+
+struct run_opts {
+	struct session_opts session;
+	bool  quiet;         /* -q: only the summary line */
+	bool  color;         /* marks in colour (a terminal) */
+	FILE *out;
+};
+
+enum run_verdict { RUN_PASS = 0, RUN_FAIL = 1, RUN_BAD_INPUT = 2 };
+
+struct run_result {
+	enum run_verdict verdict;
+	unsigned steps_run, steps_passed;
+	double   wall_s, virt_s;
+	char     reason[512];     /* first failure */
+};
+
+enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o,
+			      struct run_result *res);
+
+#endif /* SIM_RUNNER_RUN_H */

@@ -1,0 +1,34 @@
+/* session.h -- one guest against one simulated host, in either transport:
+ * inproc (host model in this process, virtual time) or split (hvsim-hostd
+ * in another process, real time).  The steps of a scenario run on it. */
+#ifndef SIM_RUNNER_SESSION_H
+#define SIM_RUNNER_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct scenario;
+struct gk_runtime;
+
+enum run_mode { RUN_INPROC, RUN_SPLIT };
+
+struct session_opts {
+	enum run_mode mode;
+	uint64_t      seed;
+	int           verbose;        /* 0 normal, 1 -v (guest info log), 2 -vv (debug) */
+	const char   *socket_path;    /* split: a running daemon; NULL = start one */
+	const char   *hostd_path;     /* split: the daemon binary; NULL = beside hvsim */
+};
+
+struct session;
+
+/* Build the host and the guest for scenario s.  NULL with a reason in err. */
+struct session *session_open(const struct session_opts *o, const struct scenario *s,
+			     char *err, size_t errlen);
+void session_close(struct session *ss); /* NULL-tolerant; stops a daemon it started */
+
+struct gk_runtime *session_runtime(struct session *ss);
+/* Guest time since the session began, ns. */
+uint64_t session_now_ns(struct session *ss);
+
+#endif /* SIM_RUNNER_SESSION_H */
