@@ -67,13 +67,20 @@ static void print_boot(struct run_state *st)
 		fprintf(f, "      clock: %s\n", r->clock);
 }
 
+static const char *why_errno(int rc)
+{
+	if (rc == -ENODEV)
+		return "the host went away (hvsim-hostd died or closed the connection)";
+	return strerror(-rc);
+}
+
 static int do_boot(struct run_state *st)
 {
 	int rc = gk_guest_boot(session_runtime(st->ss), &st->boot);
 	if (rc != 0)
-		return step_fail(st, "the guest could not run: %s", strerror(-rc));
+		return step_fail(st, "the guest could not run: %s", why_errno(rc));
 	if (st->boot.status != 0 && st->boot.status != -ENODEV)
-		return step_fail(st, "platform set-up failed: %s", strerror(-st->boot.status));
+		return step_fail(st, "platform set-up failed: %s", why_errno(st->boot.status));
 	st->booted = st->boot.status == 0;
 	print_boot(st);
 	return 0;
@@ -118,7 +125,7 @@ static int do_step(struct run_state *st, const struct scn_step *step)
 		return do_expect(st, &step->u.expect);
 	case SCN_STEP_WAIT: {
 		int rc = gk_guest_sleep(session_runtime(st->ss), step->u.wait.ms * 1000000ull);
-		return rc ? step_fail(st, "wait: %s", strerror(-rc)) : 0;
+		return rc ? step_fail(st, "wait: %s", why_errno(rc)) : 0;
 	}
 	}
 	return step_fail(st, "unknown step kind");
