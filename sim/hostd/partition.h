@@ -111,6 +111,9 @@ struct part_posted_msg {
 /* Pop the oldest message of a message port: 0, or -EAGAIN when empty,
  * -ENOENT for an unknown port. */
 int part_port_recv(struct part *p, uint32_t conn_id, struct part_posted_msg *out);
+/* Messages waiting in a message port (0..PART_PORT_QUEUE_DEPTH), or
+ * -ENOENT for an unknown port or an event port. */
+int part_port_queued(const struct part *p, uint32_t conn_id);
 
 /* ---- SynIC, host side ------------------------------------------------------- */
 
@@ -146,5 +149,9 @@ struct part_stats {
 	uint64_t timer_expiries;
 };
 void part_get_stats(const struct part *p, struct part_stats *out);
+
+/* Test hook: the Nth allocation of the host partition core from now fails
+ * (0 = the next one), -1 disables.  Process-wide. */
+void part_alloc_fail_after(long n);
 
 #endif /* SIM_HOSTD_PARTITION_H */
