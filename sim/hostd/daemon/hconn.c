@@ -1,0 +1,327 @@
+/* hconn.c -- one guest connection's I/O on the daemon's libevent loop:
+ * datagram input with fd refusal, bounded reply queue, doorbell and timer
+ * events; the session logic itself lives in hsess.c. */
+#include "sim/hostd/daemon/hostd_var.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+static void hconn_log(const struct hconn *c, const char *what)
+{
+	fprintf(stderr, "hvsim-hostd: %s: %s\n", c->c_tag, what);
+}
+
+static uint64_t hconn_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void hconn_arm_ns(struct hconn *c, uint64_t delay_ns)
+{
+	struct timeval tv = {
+		.tv_sec = (time_t)(delay_ns / 1000000000ull),
+		.tv_usec = (suseconds_t)(delay_ns % 1000000000ull / 1000u),
+	};
+	evtimer_add(c->c_ev_timer, &tv);
+}
+
+/* hsess_env callbacks ---------------------------------------------------- */
+
+static void hconn_deadline(void *arg, uint64_t mono_ns)
+{
+	struct hconn *c = arg;
+	if (mono_ns == UINT64_MAX) {
+		evtimer_del(c->c_ev_timer);
+		return;
+	}
+	uint64_t now = hconn_mono_ns();
+	/* Round up to whole microseconds so the timer never fires early. */
+	hconn_arm_ns(c, mono_ns > now ? mono_ns - now + 999u : 0);
+}
+
+static bool hconn_admit(void *arg)
+{
+	struct hconn *c = arg;
+	return hostd_admit(c->c_d);
+}
+
+static void hconn_stats(void *arg, uint64_t v[4])
+{
+	struct hconn *c = arg;
+	hostd_fill_stats(c->c_d, v);
+}
+
+/* Output ---------------------------------------------------------------- */
+
+static int hconn_send_now(struct hconn *c, const void *buf, size_t len,
+			  const int *fds, unsigned nfds)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
+		struct cmsghdr align;
+	} cm;
+	if (nfds) {
+		memset(&cm, 0, sizeof cm);
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *ch = CMSG_FIRSTHDR(&mh);
+		ch->cmsg_level = SOL_SOCKET;
+		ch->cmsg_type = SCM_RIGHTS;
+		ch->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(ch), fds, sizeof(int) * nfds);
+	}
+	ssize_t n = sendmsg(c->c_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* Queue or send one reply.  A peer whose queue is full stopped reading. */
+static int hconn_send(struct hconn *c, const struct hsess_out *out)
+{
+	if (c->c_outq_len == 0) {
+		int rc = hconn_send_now(c, out->buf, out->len, out->fds, out->nfds);
+		if (rc != -EAGAIN)
+			return rc;
+		if (out->nfds)  /* the HELLO reply cannot wait */
+			return rc;
+	}
+	if (c->c_outq_len >= HCONN_OUTQ_MAX)
+		return -ENOBUFS;
+	struct hconn_outmsg *m = &c->c_outq[(c->c_outq_head + c->c_outq_len) % HCONN_OUTQ_MAX];
+	memcpy(m->m_buf, out->buf, out->len);
+	m->m_len = (uint8_t)out->len;
+	c->c_outq_len++;
+	event_add(c->c_ev_write, NULL);
+	return 0;
+}
+
+static void hconn_on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	while (c->c_outq_len) {
+		struct hconn_outmsg *m = &c->c_outq[c->c_outq_head];
+		int rc = hconn_send_now(c, m->m_buf, m->m_len, NULL, 0);
+		if (rc == -EAGAIN)
+			return;
+		if (rc) {
+			hconn_close(c, "send failed", false);
+			return;
+		}
+		c->c_outq_head = (c->c_outq_head + 1) % HCONN_OUTQ_MAX;
+		c->c_outq_len--;
+	}
+	event_del(c->c_ev_write);
+}
+
+/* Input ------------------------------------------------------------------ */
+
+/* Close every fd a peer passed us; returns how many there were. */
+static unsigned hconn_refuse_fds(struct msghdr *mh)
+{
+	unsigned n = 0;
+	for (struct cmsghdr *ch = CMSG_FIRSTHDR(mh); ch; ch = CMSG_NXTHDR(mh, ch)) {
+		if (ch->cmsg_level != SOL_SOCKET || ch->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t bytes = ch->cmsg_len > CMSG_LEN(0) ? ch->cmsg_len - CMSG_LEN(0) : 0;
+		for (size_t i = 0; i < bytes / sizeof(int); i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(ch) + i * sizeof(int), sizeof fd);
+			close(fd);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* After HELLO the doorbell eventfd joins the loop. */
+static void hconn_on_doorbell(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	hsess_doorbell(c->c_sess);
+}
+
+static int hconn_started(struct hconn *c)
+{
+	c->c_admitted = true;
+	c->c_d->d_stats.sessions_live++;
+	evtimer_del(c->c_ev_timer); /* the HELLO timeout */
+	c->c_ev_db = event_new(c->c_d->d_base, hsess_doorbell_fd(c->c_sess),
+			       EV_READ | EV_PERSIST, hconn_on_doorbell, c);
+	if (!c->c_ev_db || event_add(c->c_ev_db, NULL) != 0)
+		return -ENOMEM;
+	hsess_tick(c->c_sess); /* arms the first deadline, if any */
+	return 0;
+}
+
+/* Returns 1 to go on reading, 0 to stop (EAGAIN), -1 when c was freed. */
+static int hconn_read_one(struct hconn *c)
+{
+	uint8_t buf[CTL_MSG_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * HCONN_CMSG_FDS)];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cm.buf, .msg_controllen = sizeof cm.buf,
+	};
+	ssize_t n = recvmsg(c->c_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		hconn_close(c, strerror(errno), false);
+		return -1;
+	}
+	if (mh.msg_controllen && hconn_refuse_fds(&mh)) {
+		hconn_close(c, "peer sent file descriptors: dropped", true);
+		return -1;
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		hconn_close(c, "control data truncated: dropped", true);
+		return -1;
+	}
+	if (n == 0) {
+		hconn_close(c, c->c_admitted ? "guest gone" : NULL, false);
+		return -1;
+	}
+	if (mh.msg_flags & MSG_TRUNC) {
+		hconn_close(c, "oversized message: dropped", true);
+		return -1;
+	}
+	struct hsess_out out;
+	enum hsess_state before = hsess_state(c->c_sess);
+	int rc = hsess_input(c->c_sess, buf, (size_t)n, &out);
+	if (rc) {
+		char why[96];
+		snprintf(why, sizeof why, "bad control message (%zd bytes, %s): dropped",
+			 n, strerror(-rc));
+		hconn_close(c, why, true);
+		return -1;
+	}
+	if (out.len) {
+		rc = hconn_send(c, &out);
+		if (rc) {
+			hconn_close(c, rc == -ENOBUFS ? "peer stopped reading: dropped"
+						      : "send failed", rc == -ENOBUFS);
+			return -1;
+		}
+	}
+	enum hsess_state after = hsess_state(c->c_sess);
+	if (after == HSESS_FAILED) {
+		hconn_close(c, "session refused", false);
+		return -1;
+	}
+	if (before != HSESS_READY && after == HSESS_READY && hconn_started(c) != 0) {
+		hconn_close(c, "out of memory", false);
+		return -1;
+	}
+	return 1;
+}
+
+static void hconn_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	for (unsigned i = 0; i < HCONN_READ_BUDGET; i++)
+		if (hconn_read_one(c) <= 0)
+			return;
+}
+
+static void hconn_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	if (!c->c_admitted) {
+		hconn_close(c, "no HELLO in time: dropped", true);
+		return;
+	}
+	hsess_tick(c->c_sess);
+}
+
+/* Lifetime ------------------------------------------------------------- */
+
+struct hconn *hconn_new(struct hostd *d, int fd)
+{
+	struct hconn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->c_d = d;
+	c->c_fd = fd;
+	c->c_id = ++d->d_next_id;
+	snprintf(c->c_tag, sizeof c->c_tag, "conn %u", c->c_id);
+	struct hsess_env env = {
+		.max_mem_bytes = d->d_cfg.max_mem_bytes,
+		.test_hooks = d->d_cfg.test_hooks,
+		.verbose = d->d_cfg.verbose,
+		.tag = c->c_tag,
+		.deadline = hconn_deadline,
+		.admit = hconn_admit,
+		.stats = hconn_stats,
+		.arg = c,
+	};
+	c->c_sess = hsess_new(&env);
+	c->c_ev_read = event_new(d->d_base, fd, EV_READ | EV_PERSIST, hconn_on_read, c);
+	c->c_ev_write = event_new(d->d_base, fd, EV_WRITE | EV_PERSIST, hconn_on_write, c);
+	c->c_ev_timer = evtimer_new(d->d_base, hconn_on_timer, c);
+	if (!c->c_sess || !c->c_ev_read || !c->c_ev_write || !c->c_ev_timer ||
+	    event_add(c->c_ev_read, NULL) != 0) {
+		c->c_fd = -1; /* the caller still owns fd on failure */
+		hconn_close(c, NULL, false);
+		return NULL;
+	}
+	hconn_arm_ns(c, HCONN_HELLO_TIMEOUT_MS * 1000000ull);
+	c->c_next = d->d_conns;
+	if (d->d_conns)
+		d->d_conns->c_prev = c;
+	d->d_conns = c;
+	d->d_stats.conns_live++;
+	d->d_stats.conns_total++;
+	if (d->d_cfg.verbose)
+		hconn_log(c, "connected");
+	return c;
+}
+
+void hconn_close(struct hconn *c, const char *why, bool dropped)
+{
+	struct hostd *d = c->c_d;
+	if (why && (dropped || d->d_cfg.verbose))
+		hconn_log(c, why);
+	if (dropped)
+		d->d_stats.dropped++;
+	if (c->c_admitted)
+		d->d_stats.sessions_live--;
+	if (c->c_prev || d->d_conns == c) {
+		if (c->c_prev)
+			c->c_prev->c_next = c->c_next;
+		else
+			d->d_conns = c->c_next;
+		if (c->c_next)
+			c->c_next->c_prev = c->c_prev;
+		d->d_stats.conns_live--;
+	}
+	struct event **evs[] = { &c->c_ev_read, &c->c_ev_write, &c->c_ev_db, &c->c_ev_timer };
+	/* Unregister first (the fds are still open), then free the session
+	 * (its teardown may still move the deadline), then the events. */
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		if (*evs[i])
+			event_del(*evs[i]);
+	hsess_free(c->c_sess);
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		if (*evs[i])
+			event_free(*evs[i]);
+	if (c->c_fd >= 0)
+		close(c->c_fd);
+	free(c);
+}

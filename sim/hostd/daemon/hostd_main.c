@@ -1,0 +1,102 @@
+/* hostd_main.c -- the hvsim-hostd command line: strict argument parsing,
+ * then hostd_create/hostd_run/hostd_destroy.
+ *
+ * The daemon always stays in the foreground (it does not fork or detach);
+ * --foreground is accepted so scripts can say what they mean.  Logs go to
+ * stderr.  SIGTERM/SIGINT stop it in order (sessions closed, socket and
+ * lock file removed); SIGPIPE and SIGHUP are ignored. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/hostd/daemon/hostd.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hvsim-hostd --socket PATH [--foreground] [--max-guests N]\n"
+		"                   [--max-mem-mib N] [--test-hooks] [-v]...\n"
+		"  --socket PATH     Unix socket to serve (at most %u bytes)\n"
+		"  --foreground      stay in the foreground (always the case)\n"
+		"  --max-guests N    guest sessions at once, 1..%u (default %u)\n"
+		"  --max-mem-mib N   guest memory cap per session in MiB (default 16384)\n"
+		"  --test-hooks      accept test-only requests (echo ports)\n"
+		"  -v                more log lines (repeat for traces)\n",
+		HOSTD_SOCKET_PATH_MAX, HOSTD_MAX_GUESTS_LIMIT, HOSTD_DEFAULT_MAX_GUESTS);
+}
+
+/* A decimal number in [lo, hi]: all digits, no sign, no overflow. */
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end = NULL;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || !end || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct hostd_config cfg = { .handle_signals = true };
+	uint64_t v;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--socket")) {
+			if (!val || cfg.socket_path)
+				goto bad;
+			cfg.socket_path = val;
+			i++;
+		} else if (!strcmp(a, "--max-guests")) {
+			if (parse_u64(val, 1, HOSTD_MAX_GUESTS_LIMIT, &v))
+				goto bad;
+			cfg.max_guests = (uint32_t)v;
+			i++;
+		} else if (!strcmp(a, "--max-mem-mib")) {
+			if (parse_u64(val, 1, 16384, &v))
+				goto bad;
+			cfg.max_mem_bytes = v << 20;
+			i++;
+		} else if (!strcmp(a, "--foreground")) {
+			/* always */
+		} else if (!strcmp(a, "--test-hooks")) {
+			cfg.test_hooks = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			cfg.verbose++;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "hvsim-hostd: unknown argument '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+		continue;
+bad:
+		fprintf(stderr, "hvsim-hostd: %s: missing, repeated or invalid value\n", a);
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg.socket_path) {
+		fprintf(stderr, "hvsim-hostd: --socket is required\n");
+		usage(stderr);
+		return 2;
+	}
+	char err[256];
+	int code = 1;
+	struct hostd *d = hostd_create(&cfg, err, sizeof err, &code);
+	if (!d) {
+		fprintf(stderr, "hvsim-hostd: %s\n", err);
+		return code;
+	}
+	int rc = hostd_run(d);
+	hostd_destroy(d);
+	if (cfg.verbose)
+		fprintf(stderr, "hvsim-hostd: stopped\n");
+	return rc ? 1 : 0;
+}

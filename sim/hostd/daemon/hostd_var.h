@@ -1,0 +1,74 @@
+/* hostd_var.h -- internal state of the daemon (hostd.c) and of one
+ * connection's I/O glue (hconn.c). */
+#ifndef SIM_HOSTD_DAEMON_HOSTD_VAR_H
+#define SIM_HOSTD_DAEMON_HOSTD_VAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/hostd/daemon/hostd.h"
+#include "sim/hostd/daemon/hsess.h"
+
+struct event;
+struct event_base;
+
+/* Replies a peer may leave unread (beyond the socket buffer) before it is
+ * dropped as "stopped reading". */
+#define HCONN_OUTQ_MAX     16u
+/* Messages handled per read callback before yielding to other sessions. */
+#define HCONN_READ_BUDGET  64u
+/* A connection that has not said HELLO by then is dropped. */
+#define HCONN_HELLO_TIMEOUT_MS 10000u
+/* fds accepted into one recvmsg's control buffer (all of them refused). */
+#define HCONN_CMSG_FDS     8u
+
+struct hconn_outmsg {
+	uint8_t m_buf[CTL_MSG_MAX];
+	uint8_t m_len;
+};
+
+struct hconn {
+	struct hostd    *c_d;
+	struct hconn    *c_prev, *c_next;
+	unsigned         c_id;
+	char             c_tag[32];
+	int              c_fd;
+	struct hsess    *c_sess;
+	bool             c_admitted;  /* counted in sessions_live */
+	struct event    *c_ev_read;
+	struct event    *c_ev_write;  /* armed while c_outq is non-empty */
+	struct event    *c_ev_db;     /* doorbell eventfd, after HELLO */
+	struct event    *c_ev_timer;  /* HELLO timeout, then partition deadline */
+	struct hconn_outmsg c_outq[HCONN_OUTQ_MAX];
+	unsigned         c_outq_head, c_outq_len;
+};
+
+struct hostd {
+	struct hostd_config d_cfg;
+	char             d_path[HOSTD_SOCKET_PATH_MAX + 1];
+	char             d_lock_path[HOSTD_SOCKET_PATH_MAX + 8];
+	int              d_lock_fd;
+	int              d_listen_fd;
+	bool             d_bound;     /* we created d_path: unlink it at exit */
+	int              d_stop_fd;   /* eventfd: hostd_stop() */
+	struct event_base *d_base;
+	struct event    *d_ev_listen;
+	struct event    *d_ev_listen_retry; /* re-arm accept after EMFILE */
+	struct event    *d_ev_stop;
+	struct event    *d_ev_sig[3];
+	struct hconn    *d_conns;
+	unsigned         d_next_id;
+	struct hostd_stats d_stats;
+};
+
+/* hconn.c */
+struct hconn *hconn_new(struct hostd *d, int fd);
+/* Close and free; 'why' is logged when non-NULL (a drop for bad input
+ * counts in stats.dropped when 'dropped'). */
+void hconn_close(struct hconn *c, const char *why, bool dropped);
+
+/* hostd.c, for hconn.c */
+bool hostd_admit(struct hostd *d);
+void hostd_fill_stats(struct hostd *d, uint64_t v[4]);
+
+#endif /* SIM_HOSTD_DAEMON_HOSTD_VAR_H */

@@ -1,0 +1,87 @@
+/* hsess.h -- one guest session of hvsim-hostd without the sockets: the
+ * control-message parser and dispatcher, the partition, guest memory, the
+ * shared control page and the eventfds.  The libevent glue (hconn.c) feeds
+ * it datagrams; the fuzzer feeds it bytes. */
+#ifndef SIM_HOSTD_DAEMON_HSESS_H
+#define SIM_HOSTD_DAEMON_HSESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/hostd/daemon/ctl_proto.h"
+
+struct hsess;
+struct part;
+struct gmem;
+
+enum hsess_state {
+	HSESS_AWAIT_HELLO, /* nothing but HELLO is legal */
+	HSESS_READY,       /* partition exists; RPCs and doorbells flow */
+	HSESS_FAILED,      /* a protocol violation: the owner drops it */
+};
+const char *hsess_state_name(enum hsess_state st);
+
+/* What the owner supplies.  All callbacks may be NULL. */
+struct hsess_env {
+	uint64_t max_mem_bytes;        /* 0 = CTL_MAX_MEM_BYTES */
+	bool     test_hooks;           /* accept CTL_ECHO_PORT */
+	int      verbose;
+	const char *tag;               /* log prefix, e.g. "conn 3" */
+	/* Current CLOCK_MONOTONIC ns (NULL: the real clock). */
+	uint64_t (*now_ns)(void *arg);
+	/* The partition's earliest deadline moved (absolute CLOCK_MONOTONIC
+	 * ns, UINT64_MAX for none): arm a timer and call hsess_tick(). */
+	void (*deadline)(void *arg, uint64_t mono_ns);
+	/* May this session take a partition?  (the daemon's guest cap) */
+	bool (*admit)(void *arg);
+	/* Fill CTL_STATS values 0..2. */
+	void (*stats)(void *arg, uint64_t v[4]);
+	void *arg;
+};
+
+struct hsess *hsess_new(const struct hsess_env *env);
+/* Frees the partition, memory, control page and every fd.  NULL ok. */
+void hsess_free(struct hsess *s);
+enum hsess_state hsess_state(const struct hsess *s);
+
+/* A reply to send: bytes and, after HELLO, the fds to pass (still owned by
+ * the session; the sender duplicates nothing and closes nothing). */
+struct hsess_out {
+	uint8_t  buf[CTL_MSG_MAX];
+	size_t   len;                  /* 0: nothing to send */
+	int      fds[CTL_MAX_FDS];
+	unsigned nfds;
+};
+
+/* Handle one received message (copied before it is parsed).  Returns 0
+ * with the reply in *out, or a negative errno when the connection must be
+ * dropped (bad length, magic, type, state; a HELLO refused is answered
+ * first and then returns -EPERM via hsess_state() == HSESS_FAILED). */
+int hsess_input(struct hsess *s, const void *msg, size_t len, struct hsess_out *out);
+
+/* The doorbell eventfd fired: consume it and deliver every doorbell bit. */
+void hsess_doorbell(struct hsess *s);
+/* Bring the partition clock to now and fire due timers. */
+void hsess_tick(struct hsess *s);
+
+/* -1 before HELLO. */
+int hsess_doorbell_fd(const struct hsess *s);
+struct part *hsess_part(struct hsess *s);
+struct gmem *hsess_gmem(struct hsess *s);
+
+/* Event ports reachable through the doorbell: use these instead of
+ * part_event_port_add/part_port_remove so the guest's fast path sees the
+ * connection (cp_db_valid).  Same returns as the partition calls. */
+int hsess_event_port_add(struct hsess *s, uint32_t conn_id, uint16_t flag_count,
+			 void (*signal)(void *arg, uint32_t vp, uint16_t flag),
+			 void *arg);
+int hsess_event_port_remove(struct hsess *s, uint32_t conn_id);
+
+/* Pure parser of a HELLO (exposed for tests and the fuzzer): 0 and the
+ * copied request, or -EPROTO (bad framing), -EPROTONOSUPPORT, -EINVAL
+ * (ncpus, memory), -ENOENT (profile). */
+int hsess_parse_hello(const void *msg, size_t len, uint64_t max_mem,
+		      struct ctl_hello *out);
+
+#endif /* SIM_HOSTD_DAEMON_HSESS_H */
