@@ -12,6 +12,7 @@
 #define SIM_GUEST_RUNTIME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -49,7 +50,23 @@ struct gk_cpu_stats { uint64_t irqs, tasks, spurious_irqs; };
 int gk_runtime_cpu_stats(const struct gk_runtime *rt, uint32_t cpu, struct gk_cpu_stats *out);
 
 /* Test hook: make the Nth allocation from now fail (kern_malloc and
- * kern_dma_alloc), -1 to disable.  Counts are process-wide. */
+ * kern_dma_alloc), -1 to disable.  Counts are process-wide.
+ * n = 0 fails the very next allocation.  Exactly one allocation fails;
+ * later ones succeed again.  kern_zalloc, kern_lock_create,
+ * kern_waitq_create and kern_timer_create go through the same hook. */
 void gk_alloc_fail_after(long n);
+/* True once the failure armed by the last gk_alloc_fail_after() happened
+ * (so a test looping n = 0, 1, 2, ... knows when init got past it). */
+bool gk_alloc_failed(void);
+/* kern_malloc/kern_zalloc blocks not yet freed (process-wide), and DMA
+ * pages in use in the current runtime: leak checks for tests and fuzzers
+ * (LeakSanitizer cannot see DMA pages, they live in guest memory). */
+long   gk_alloc_outstanding(void);
+size_t gk_dma_pages_used(void);
+
+/* inproc: a hash of every scheduling decision so far (unit kind, vCPU,
+ * time advances).  Same seed and same inputs give the same hash; the
+ * runner prints it next to the seed. */
+uint64_t gk_runtime_trace_hash(const struct gk_runtime *rt);
 
 #endif /* SIM_GUEST_RUNTIME_H */
