@@ -370,6 +370,18 @@ static const struct gk_transport_ops split_ops = {
 	.close = split_close,
 };
 
+int gk_split_rpc(struct gk_transport *t, uint16_t type, uint32_t cpu,
+		 const uint64_t a[4], uint64_t v[4])
+{
+	if (t->ops != &split_ops || type <= CTL_HELLO || type >= CTL_TYPE_COUNT)
+		return -EINVAL;
+	struct ctl_rep rp;
+	if (split_rpc(split_of(t), type, cpu, a[0], a[1], a[2], a[3], &rp) != 0)
+		return -EIO;
+	memcpy(v, rp.v, sizeof rp.v);
+	return rp.status;
+}
+
 /* ---- connect ------------------------------------------------------------- */
 
 static int memfd_size_ok(int fd, uint64_t want)

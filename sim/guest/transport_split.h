@@ -16,4 +16,11 @@ struct gk_transport *gk_split_connect(const char *socket_path, const char *profi
 				      uint32_t ncpus, uint64_t mem_bytes, char *err,
 				      size_t errlen);
 
+/* A raw control RPC on t's socket (ctl_proto.h type, a[] = request
+ * arguments, v[] = reply values), for CTL_STATS and the daemon's test hooks
+ * (CTL_ECHO_PORT).  Returns the reply status (0 or -errno from the host),
+ * or -EIO when the host is gone. */
+int gk_split_rpc(struct gk_transport *t, uint16_t type, uint32_t cpu,
+		 const uint64_t a[4], uint64_t v[4]);
+
 #endif /* SIM_GUEST_TRANSPORT_SPLIT_H */

@@ -48,7 +48,8 @@ enum ctl_type {
 	CTL_HYPERCALL  = 5, /* ctl_req a0=control a1=in a2=out -> v[0]=RAX */
 	CTL_PIO_READ   = 6, /* ctl_req a0=port a1=size -> v[0]=value */
 	CTL_PIO_WRITE  = 7, /* ctl_req a0=port a1=size a2=value -> status */
-	CTL_STATS      = 8, /* ctl_req -> ctl_rep v[] = CTL_STAT_* */
+	CTL_STATS      = 8, /* ctl_req a0=page -> ctl_rep v[] = CTL_STAT_*
+			     * (page 0 is legal before HELLO too) */
 	CTL_ECHO_PORT  = 9, /* test hook (daemon --test-hooks): ctl_req
 			     * a0=conn_id a1=target vp a2=sint a3=flag: add an
 			     * event port whose signal sets that SIEF flag */
@@ -109,12 +110,19 @@ struct ctl_rep {
 };
 _Static_assert(sizeof(struct ctl_rep) == 56, "ctl_rep");
 
-/* CTL_STATS reply values. */
+/* CTL_STATS reply values: page 0, the daemon. */
 enum {
 	CTL_STAT_SESSIONS_LIVE = 0,  /* sessions past HELLO, this one included */
-	CTL_STAT_SESSIONS_TOTAL = 1, /* accepted connections since start */
-	CTL_STAT_DROPPED = 2,        /* connections dropped for bad input */
-	CTL_STAT_DOORBELLS = 3,      /* this session: doorbell bits delivered */
+	CTL_STAT_CONNS_LIVE = 1,     /* connections open, this one included */
+	CTL_STAT_CONNS_TOTAL = 2,    /* accepted connections since start */
+	CTL_STAT_DROPPED = 3,        /* connections dropped for bad input */
+};
+/* Page 1, this session (after HELLO). */
+enum {
+	CTL_STAT_DOORBELLS = 0,      /* doorbell bits delivered */
+	CTL_STAT_DB_UNKNOWN = 1,     /* doorbell bits for unpublished connections */
+	CTL_STAT_HYPERCALLS = 2,     /* the partition's hypercall counter */
+	CTL_STAT_EVENTS = 3,         /* the partition's events_signalled */
 };
 
 /* Largest message either side sends; a bigger datagram is MSG_TRUNC. */

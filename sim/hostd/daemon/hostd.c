@@ -27,7 +27,8 @@ bool hostd_admit(struct hostd *d)
 void hostd_fill_stats(struct hostd *d, uint64_t v[4])
 {
 	v[CTL_STAT_SESSIONS_LIVE] = d->d_stats.sessions_live;
-	v[CTL_STAT_SESSIONS_TOTAL] = d->d_stats.conns_total;
+	v[CTL_STAT_CONNS_LIVE] = d->d_stats.conns_live;
+	v[CTL_STAT_CONNS_TOTAL] = d->d_stats.conns_total;
 	v[CTL_STAT_DROPPED] = d->d_stats.dropped;
 }
 

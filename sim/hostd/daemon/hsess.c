@@ -438,9 +438,19 @@ static void rpc_pio_write(struct hsess *s, const struct ctl_req *rq, struct ctl_
 
 static void rpc_stats(struct hsess *s, const struct ctl_req *rq, struct ctl_rep *rp)
 {
-	if (s->s_env.stats)
-		s->s_env.stats(s->s_env.arg, rp->v);
-	rp->v[CTL_STAT_DOORBELLS] = s->s_doorbells;
+	if (rq->a[0] == 0) {
+		if (s->s_env.stats)
+			s->s_env.stats(s->s_env.arg, rp->v);
+	} else if (rq->a[0] == 1 && s->s_state == HSESS_READY) {
+		struct part_stats ps;
+		part_get_stats(s->s_part, &ps);
+		rp->v[CTL_STAT_DOORBELLS] = s->s_doorbells;
+		rp->v[CTL_STAT_DB_UNKNOWN] = s->s_db_unknown;
+		rp->v[CTL_STAT_HYPERCALLS] = ps.hypercalls;
+		rp->v[CTL_STAT_EVENTS] = ps.events_signalled;
+	} else {
+		rp->status = -EINVAL;
+	}
 }
 
 static void rpc_echo_port(struct hsess *s, const struct ctl_req *rq, struct ctl_rep *rp)
@@ -469,21 +479,22 @@ static void rpc_echo_port(struct hsess *s, const struct ctl_req *rq, struct ctl_
 		s->s_necho++;
 }
 
-/* Dispatch table: every RPC needs HSESS_READY; 'per_cpu' ones need a valid
- * vCPU in the header. */
+/* Dispatch table: RPCs need HSESS_READY unless 'pre_hello'; 'per_cpu'
+ * ones need a valid vCPU in the header. */
 static const struct {
 	const char   *name;
 	bool          per_cpu;
+	bool          pre_hello;
 	hsess_rpc_fn *fn;
 } hsess_rpcs[CTL_TYPE_COUNT] = {
-	[CTL_CPUID]     = { "cpuid", true, rpc_cpuid },
-	[CTL_RDMSR]     = { "rdmsr", true, rpc_rdmsr },
-	[CTL_WRMSR]     = { "wrmsr", true, rpc_wrmsr },
-	[CTL_HYPERCALL] = { "hypercall", true, rpc_hypercall },
-	[CTL_PIO_READ]  = { "pio-read", true, rpc_pio_read },
-	[CTL_PIO_WRITE] = { "pio-write", true, rpc_pio_write },
-	[CTL_STATS]     = { "stats", false, rpc_stats },
-	[CTL_ECHO_PORT] = { "echo-port", false, rpc_echo_port },
+	[CTL_CPUID]     = { "cpuid", true, false, rpc_cpuid },
+	[CTL_RDMSR]     = { "rdmsr", true, false, rpc_rdmsr },
+	[CTL_WRMSR]     = { "wrmsr", true, false, rpc_wrmsr },
+	[CTL_HYPERCALL] = { "hypercall", true, false, rpc_hypercall },
+	[CTL_PIO_READ]  = { "pio-read", true, false, rpc_pio_read },
+	[CTL_PIO_WRITE] = { "pio-write", true, false, rpc_pio_write },
+	[CTL_STATS]     = { "stats", false, true, rpc_stats },
+	[CTL_ECHO_PORT] = { "echo-port", false, false, rpc_echo_port },
 };
 
 int hsess_input(struct hsess *s, const void *msg, size_t len, struct hsess_out *out)
@@ -505,7 +516,8 @@ int hsess_input(struct hsess *s, const void *msg, size_t len, struct hsess_out *
 			return -EPROTO;
 		return hsess_hello(s, msg, len, out);
 	}
-	if (s->s_state != HSESS_READY || !hsess_rpcs[h.type].fn)
+	if (!hsess_rpcs[h.type].fn ||
+	    (s->s_state != HSESS_READY && !hsess_rpcs[h.type].pre_hello))
 		return -EPROTO;
 	struct ctl_req rq;
 	memcpy(&rq, msg, sizeof rq);

@@ -35,7 +35,7 @@ struct hsess_env {
 	void (*deadline)(void *arg, uint64_t mono_ns);
 	/* May this session take a partition?  (the daemon's guest cap) */
 	bool (*admit)(void *arg);
-	/* Fill CTL_STATS values 0..2. */
+	/* Fill the CTL_STATS page 0 values. */
 	void (*stats)(void *arg, uint64_t v[4]);
 	void *arg;
 };
