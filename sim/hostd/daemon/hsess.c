@@ -87,6 +87,7 @@ void hsess_free(struct hsess *s)
 enum hsess_state hsess_state(const struct hsess *s) { return s->s_state; }
 int hsess_doorbell_fd(const struct hsess *s) { return s->s_db_fd; }
 struct part *hsess_part(struct hsess *s) { return s->s_part; }
+struct ctl_page *hsess_ctl_page(struct hsess *s) { return s->s_cp; }
 struct gmem *hsess_gmem(struct hsess *s) { return s->s_gm; }
 
 /* ---- partition outputs ---------------------------------------------------- */

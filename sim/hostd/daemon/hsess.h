@@ -68,6 +68,9 @@ void hsess_tick(struct hsess *s);
 /* -1 before HELLO. */
 int hsess_doorbell_fd(const struct hsess *s);
 struct part *hsess_part(struct hsess *s);
+/* The shared control page (NULL before HELLO): for tests and the fuzzer,
+ * which play the guest's side of it. */
+struct ctl_page *hsess_ctl_page(struct hsess *s);
 struct gmem *hsess_gmem(struct hsess *s);
 
 /* Event ports reachable through the doorbell: use these instead of
