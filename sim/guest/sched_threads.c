@@ -235,13 +235,14 @@ static void call_task(void *arg)
 	struct gk_call *cl = arg;
 	struct gk_runtime *rt = gk_cur;
 	int rc = cl->fn(cl->arg, cl->cpu);
+	int caller = cl->caller; /* cl dies with the caller's frame once done is seen */
 	pthread_mutex_lock(&rt->mu);
 	cl->rc = rc;
 	__atomic_store_n(&cl->done, true, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&rt->cv);
 	pthread_mutex_unlock(&rt->mu);
-	if (cl->caller >= 0)
-		gk_kick(rt, cl->caller);
+	if (caller >= 0)
+		gk_kick(rt, caller);
 }
 
 static bool call_done(void *arg)
