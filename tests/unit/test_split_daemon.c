@@ -463,6 +463,37 @@ static void test_split__max_guests__extra_refused_busy(void **state)
 	assert_int_equal(wait_sessions(f->path, 0), 0);
 }
 
+static void test_split__peer_stops_reading__dropped(void **state)
+{
+	struct fixture *f = *state;
+	int fd = raw_connect(f->path);
+	assert_int_equal(raw_hello(fd, "ws2022", 1, 4096, NULL), 0);
+	struct ctl_req rq;
+	memset(&rq, 0, sizeof rq);
+	rq.h.magic = CTL_MAGIC;
+	rq.h.type = CTL_STATS;
+	rq.h.len = sizeof rq;
+	/* Requests keep coming, replies are never read: the daemon's reply
+	 * queue fills and it hangs up, so our sends start failing. */
+	bool dropped = false;
+	for (unsigned i = 0; i < 1000000 && !dropped; i++) {
+		rq.h.seq = i;
+		if (send(fd, &rq, sizeof rq, MSG_NOSIGNAL | MSG_DONTWAIT) == sizeof rq)
+			continue;
+		if (errno == EAGAIN) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			if (poll(&p, 1, 5000) == 0)
+				break; /* the daemon stopped reading us but kept us */
+			continue;
+		}
+		dropped = errno == EPIPE || errno == ECONNRESET;
+		break;
+	}
+	assert_true(dropped);
+	close(fd);
+	assert_good_client(f->path);
+}
+
 static void test_split__guest_sigkill__session_freed(void **state)
 {
 	struct fixture *f = *state;
@@ -664,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split__unknown_profile__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__bad_memory_and_cpus__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__max_guests__extra_refused_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split__peer_stops_reading__dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__guest_sigkill__session_freed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__doorbell_to_echo_port__guest_irq_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__daemon_killed__rpcs_fail_fast, setup, teardown),
