@@ -321,9 +321,14 @@ static void *split_watch(void *arg)
 		if (pfd[0].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
 			break;
 	}
-	__atomic_store_n(&s->sp_t.host_lost, true, __ATOMIC_RELEASE);
-	if (s->sp_t.lost)
-		s->sp_t.lost(s->sp_t.irq_arg);
+	/* host_lost first, then read the callback: a runtime that installs
+	 * 'lost' and then checks host_lost sees one or the other (Dekker; it
+	 * needs a full fence between its store and its load as well). */
+	__atomic_store_n(&s->sp_t.host_lost, true, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	gk_lost_fn *lost = __atomic_load_n(&s->sp_t.lost, __ATOMIC_SEQ_CST);
+	if (lost)
+		lost(s->sp_t.irq_arg);
 	return NULL;
 }
 
