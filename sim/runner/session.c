@@ -94,7 +94,7 @@ static const char *default_hostd(char *buf, size_t cap)
 
 static bool socket_accepts(const char *path)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
