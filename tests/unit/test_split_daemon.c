@@ -25,6 +25,8 @@
 #include "sim/guest/transport_split.h"
 #include "sim/hostd/daemon/ctl_proto.h"
 #include "sim/hostd/daemon/hostd.h"
+#include "sim/hostd/daemon/hsess.h"
+#include "sim/hostd/partition.h"
 
 struct fixture {
 	char   dir[64];
@@ -61,13 +63,53 @@ static int raw_connect(const char *path)
 	return fd;
 }
 
+/* A stand-in for the VMBus server: an event port on connection 11 added
+ * straight on the partition; each signal raises SINT2 flag 0 on vCPU 0
+ * from the pump (never from inside the hypercall). */
+struct fake_ext { struct part *p; bool pending; };
+
+static void fake_ext_signal(void *arg, uint32_t vp, uint16_t flag)
+{
+	((struct fake_ext *)arg)->pending = true;
+}
+
+static int fake_ext_attach(struct hsess *s, void *arg, void **ctx)
+{
+	struct fake_ext *x = calloc(1, sizeof *x);
+	if (!x)
+		return -ENOMEM;
+	x->p = hsess_part(s);
+	*ctx = x;
+	return part_event_port_add(x->p, 11, 1, fake_ext_signal, x);
+}
+
+static bool fake_ext_pump(void *ctx)
+{
+	struct fake_ext *x = ctx;
+	if (x->pending) {
+		x->pending = false;
+		(void)synic_signal(x->p, 0, 2, 0);
+	}
+	return false;
+}
+
+static void fake_ext_detach(void *ctx)
+{
+	free(ctx);
+}
+
+static const struct hsess_ext fake_ext = {
+	.attach = fake_ext_attach, .pump = fake_ext_pump, .detach = fake_ext_detach,
+	.poll_ns = 50000000,
+};
+
 static pid_t spawn_daemon(const char *path, uint32_t max_guests)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct hostd_config cfg = {
 			.socket_path = path, .max_guests = max_guests,
-			.test_hooks = true, .handle_signals = true,
+			.test_hooks = true, .handle_signals = true, .ext = &fake_ext,
 		};
 		char err[256];
 		int code = 1;
@@ -605,6 +647,34 @@ static void test_split__doorbell_to_echo_port__guest_irq_runs(void **state)
 	assert_int_equal(log.lost, 0);
 }
 
+static void test_split__port_added_by_extension__doorbell_after_first_rpc(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+	struct gk_transport *t = gk_split_connect(f->path, "ws2022", 1, 1 << 20, err, sizeof err);
+	assert_non_null(t);
+	struct irq_log log = { 0 };
+	t->irq = on_irq;
+	t->irq_arg = &log;
+	synic_up(t, 0, 0x52);
+	uint8_t *sief = (uint8_t *)t->mem + 2 * 4096 + 2 * 256;
+	uint64_t page1[4] = { 1, 0, 0, 0 }, st[4];
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t rax = t->ops->hypercall(t, 0, HVCALL_SIGNAL_EVENT | HV_HC_FAST, 11, 0);
+		assert_true(rax == HV_STATUS_SUCCESS);
+		wait_irq(t, 0);
+		assert_int_equal(log.count, i + 1);
+		assert_int_equal(log.vectors[i], 0x52);
+		/* The guest consumes the flag so the next signal is an edge. */
+		assert_int_equal(sief[0] & 1, 1);
+		__atomic_fetch_and(&sief[0], (uint8_t)~1u, __ATOMIC_SEQ_CST);
+		assert_int_equal(gk_split_rpc(t, CTL_STATS, 0, page1, st), 0);
+		/* The first signal went by RPC and published the connection. */
+		assert_true(st[CTL_STAT_DOORBELLS] == i);
+	}
+	t->ops->close(t);
+}
+
 static void test_split__daemon_killed__rpcs_fail_fast(void **state)
 {
 	struct fixture *f = *state;
@@ -698,6 +768,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split__peer_stops_reading__dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__guest_sigkill__session_freed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__doorbell_to_echo_port__guest_irq_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split__port_added_by_extension__doorbell_after_first_rpc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__daemon_killed__rpcs_fail_fast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__daemon_sigterm__guest_told_and_socket_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split__second_daemon__refused_first_unaffected, setup, teardown),

@@ -61,6 +61,18 @@ static void hconn_stats(void *arg, uint64_t v[4])
 	hostd_fill_stats(c->c_d, v);
 }
 
+static void hconn_kick(void *arg)
+{
+	struct hconn *c = arg;
+	event_active(c->c_ev_kick, EV_TIMEOUT, 0);
+}
+
+static void hconn_on_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	hsess_pump(c->c_sess);
+}
+
 /* Output ---------------------------------------------------------------- */
 
 static int hconn_send_now(struct hconn *c, const void *buf, size_t len,
@@ -162,6 +174,16 @@ static int hconn_started(struct hconn *c)
 			       EV_READ | EV_PERSIST, hconn_on_doorbell, c);
 	if (!c->c_ev_db || event_add(c->c_ev_db, NULL) != 0)
 		return -ENOMEM;
+	const struct hsess_ext *ext = c->c_d->d_cfg.ext;
+	if (ext && ext->poll_ns) {
+		c->c_ev_poll = event_new(c->c_d->d_base, -1, EV_PERSIST, hconn_on_pump, c);
+		struct timeval tv = {
+			.tv_sec = (time_t)(ext->poll_ns / 1000000000ull),
+			.tv_usec = (suseconds_t)(ext->poll_ns % 1000000000ull / 1000u),
+		};
+		if (!c->c_ev_poll || event_add(c->c_ev_poll, &tv) != 0)
+			return -ENOMEM;
+	}
 	hsess_tick(c->c_sess); /* arms the first deadline, if any */
 	return 0;
 }
@@ -248,6 +270,7 @@ static void hconn_on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	hsess_tick(c->c_sess);
+	hsess_pump(c->c_sess);
 }
 
 /* Lifetime ------------------------------------------------------------- */
@@ -269,13 +292,16 @@ struct hconn *hconn_new(struct hostd *d, int fd)
 		.deadline = hconn_deadline,
 		.admit = hconn_admit,
 		.stats = hconn_stats,
+		.kick = hconn_kick,
+		.ext = d->d_cfg.ext,
 		.arg = c,
 	};
 	c->c_sess = hsess_new(&env);
 	c->c_ev_read = event_new(d->d_base, fd, EV_READ | EV_PERSIST, hconn_on_read, c);
 	c->c_ev_write = event_new(d->d_base, fd, EV_WRITE | EV_PERSIST, hconn_on_write, c);
 	c->c_ev_timer = evtimer_new(d->d_base, hconn_on_timer, c);
-	if (!c->c_sess || !c->c_ev_read || !c->c_ev_write || !c->c_ev_timer ||
+	c->c_ev_kick = event_new(d->d_base, -1, 0, hconn_on_pump, c);
+	if (!c->c_sess || !c->c_ev_read || !c->c_ev_write || !c->c_ev_timer || !c->c_ev_kick ||
 	    event_add(c->c_ev_read, NULL) != 0) {
 		c->c_fd = -1; /* the caller still owns fd on failure */
 		hconn_close(c, NULL, false);
@@ -311,7 +337,8 @@ void hconn_close(struct hconn *c, const char *why, bool dropped)
 			c->c_next->c_prev = c->c_prev;
 		d->d_stats.conns_live--;
 	}
-	struct event **evs[] = { &c->c_ev_read, &c->c_ev_write, &c->c_ev_db, &c->c_ev_timer };
+	struct event **evs[] = { &c->c_ev_read, &c->c_ev_write, &c->c_ev_db, &c->c_ev_timer,
+				 &c->c_ev_kick, &c->c_ev_poll };
 	/* Unregister first (the fds are still open), then free the session
 	 * (its teardown may still move the deadline), then the events. */
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)

@@ -11,6 +11,7 @@
 
 struct event_base;
 struct hostd;
+struct hsess_ext;
 
 #define HOSTD_DEFAULT_MAX_GUESTS 16u
 #define HOSTD_MAX_GUESTS_LIMIT   1024u
@@ -24,6 +25,9 @@ struct hostd_config {
 	int      verbose;         /* 0 quiet, 1 session events, 2 traces */
 	bool     test_hooks;      /* accept CTL_ECHO_PORT */
 	bool     handle_signals;  /* SIGTERM/SIGINT stop the loop (the exe) */
+	/* Per-session host component (the VMBus server and devices), see
+	 * hsess.h; borrowed, must outlive the daemon.  NULL: partition only. */
+	const struct hsess_ext *ext;
 };
 
 /* Take the lock file (socket_path + ".lock"), bind and listen.  On failure

@@ -70,6 +70,8 @@ void hsess_free(struct hsess *s)
 {
 	if (!s)
 		return;
+	if (s->s_ext_attached && s->s_env.ext->detach)
+		s->s_env.ext->detach(s->s_ext_ctx);
 	part_destroy(s->s_part);
 	gmem_destroy(s->s_gm);
 	if (s->s_cp)
@@ -88,6 +90,27 @@ enum hsess_state hsess_state(const struct hsess *s) { return s->s_state; }
 int hsess_doorbell_fd(const struct hsess *s) { return s->s_db_fd; }
 struct part *hsess_part(struct hsess *s) { return s->s_part; }
 struct ctl_page *hsess_ctl_page(struct hsess *s) { return s->s_cp; }
+void *hsess_ext_ctx(struct hsess *s) { return s->s_ext_ctx; }
+
+/* Extension pumps per call: a pump that keeps saying "more" yields to the
+ * loop and is kicked again instead of starving other sessions. */
+#define HSESS_PUMP_ROUNDS 8
+
+void hsess_pump(struct hsess *s)
+{
+	if (s->s_state != HSESS_READY || !s->s_ext_attached || !s->s_env.ext->pump)
+		return;
+	for (int i = 0; i < HSESS_PUMP_ROUNDS; i++)
+		if (!s->s_env.ext->pump(s->s_ext_ctx))
+			return;
+	hsess_kick(s);
+}
+
+void hsess_kick(struct hsess *s)
+{
+	if (s->s_env.kick)
+		s->s_env.kick(s->s_env.arg);
+}
 struct gmem *hsess_gmem(struct hsess *s) { return s->s_gm; }
 
 /* ---- partition outputs ---------------------------------------------------- */
@@ -150,6 +173,7 @@ void hsess_tick(struct hsess *s)
 	if (now > s->s_origin_ns)
 		part_set_time(s->s_part, (now - s->s_origin_ns) / 100u);
 }
+
 
 /* ---- event ports and the doorbell valid bitmap ------------------------------ */
 
@@ -236,16 +260,26 @@ void hsess_doorbell(struct hsess *s)
 		while (bits) {
 			unsigned b = (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
+			uint32_t conn = w * 64u + b;
 			if (!(s->s_db_valid[w] & (1ull << b))) {
+				s->s_db_unknown++;
+				continue;
+			}
+			if (!part_event_port_ok(s->s_part, conn, 0)) {
+				/* The port went away behind our back: withdraw it,
+				 * the guest's next signal takes the RPC and gets
+				 * the real status. */
+				hsess_publish(s, conn, false);
 				s->s_db_unknown++;
 				continue;
 			}
 			s->s_doorbells++;
 			/* The doorbell does not say which vCPU rang: deliver as
 			 * vCPU 0, as a guest with one signalling CPU would. */
-			(void)hsess_signal_event(s, 0, w * 64u + b);
+			(void)hsess_signal_event(s, 0, conn);
 		}
 	}
+	hsess_pump(s);
 }
 
 /* ---- HELLO ------------------------------------------------------------------ */
@@ -324,6 +358,16 @@ static int hsess_setup(struct hsess *s, const struct ctl_hello *hello)
 	cp->cp_ncpus = s->s_ncpus;
 	cp->cp_origin_ns = s->s_origin_ns;
 	cp->cp_tsc_hz = part_tsc_hz(s->s_part);
+	const struct hsess_ext *ext = s->s_env.ext;
+	if (ext && ext->attach) {
+		/* READY for the attach so it may add ports through hsess_*. */
+		s->s_state = HSESS_READY;
+		rc = ext->attach(s, ext->arg, &s->s_ext_ctx);
+		s->s_state = HSESS_AWAIT_HELLO;
+		if (rc)
+			return rc;
+		s->s_ext_attached = true;
+	}
 	return 0;
 }
 
@@ -419,6 +463,12 @@ static void rpc_hypercall(struct hsess *s, const struct ctl_req *rq, struct ctl_
 {
 	rp->v[0] = part_hypercall(s->s_part, rq->h.cpu, rq->a[0], rq->a[1], rq->a[2]);
 	hsess_echo_run(s);
+	/* A fast HvSignalEvent that worked names an event port: give the
+	 * guest the doorbell for it from now on. */
+	if (rq->a[0] == (HVCALL_SIGNAL_EVENT | HV_HC_FAST) && rq->a[1] < CTL_DB_CONNS &&
+	    (rp->v[0] & HV_HC_RESULT_STATUS_MASK) == HV_STATUS_SUCCESS &&
+	    part_event_port_ok(s->s_part, (uint32_t)rq->a[1], 0))
+		hsess_publish(s, (uint32_t)rq->a[1], true);
 }
 
 /* No port I/O device is modelled yet: reads float high, writes vanish. */
@@ -529,6 +579,7 @@ int hsess_input(struct hsess *s, const void *msg, size_t len, struct hsess_out *
 	hsess_reply_hdr(&rp.h, &rq.h, sizeof rp);
 	hsess_tick(s);
 	hsess_rpcs[h.type].fn(s, &rq, &rp);
+	hsess_pump(s);
 	memcpy(out->buf, &rp, sizeof rp);
 	out->len = sizeof rp;
 	return 0;

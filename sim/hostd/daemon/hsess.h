@@ -22,6 +22,21 @@ enum hsess_state {
 };
 const char *hsess_state_name(enum hsess_state st);
 
+/* A host component that lives per session on top of the partition (the
+ * VMBus server and its devices): attached after HELLO, pumped after every
+ * guest input, detached before the partition goes.  Runs on the loop's
+ * thread only. */
+struct hsess_ext {
+	/* Create per-session state in *ctx.  0 or -errno (HELLO refused). */
+	int  (*attach)(struct hsess *s, void *arg, void **ctx);
+	/* Do pending work; true when some is left (called again, bounded). */
+	bool (*pump)(void *ctx);
+	void (*detach)(void *ctx);
+	/* Also pump every poll_ns while attached (monitor pages), 0 = never. */
+	uint64_t poll_ns;
+	void *arg;
+};
+
 /* What the owner supplies.  All callbacks may be NULL. */
 struct hsess_env {
 	uint64_t max_mem_bytes;        /* 0 = CTL_MAX_MEM_BYTES */
@@ -37,6 +52,9 @@ struct hsess_env {
 	bool (*admit)(void *arg);
 	/* Fill the CTL_STATS page 0 values. */
 	void (*stats)(void *arg, uint64_t v[4]);
+	/* Call hsess_pump() soon from the loop (hsess_kick was called). */
+	void (*kick)(void *arg);
+	const struct hsess_ext *ext;   /* borrowed; NULL for none */
 	void *arg;
 };
 
@@ -65,6 +83,13 @@ void hsess_doorbell(struct hsess *s);
 /* Bring the partition clock to now and fire due timers. */
 void hsess_tick(struct hsess *s);
 
+/* Run the extension's pump now (bounded); hsess_kick asks the owner to
+ * call it soon, for extension work that arrives outside a guest input. */
+void hsess_pump(struct hsess *s);
+void hsess_kick(struct hsess *s);
+/* Extension context from attach, NULL before HELLO or without one. */
+void *hsess_ext_ctx(struct hsess *s);
+
 /* -1 before HELLO. */
 int hsess_doorbell_fd(const struct hsess *s);
 struct part *hsess_part(struct hsess *s);
@@ -73,9 +98,12 @@ struct part *hsess_part(struct hsess *s);
 struct ctl_page *hsess_ctl_page(struct hsess *s);
 struct gmem *hsess_gmem(struct hsess *s);
 
-/* Event ports reachable through the doorbell: use these instead of
- * part_event_port_add/part_port_remove so the guest's fast path sees the
- * connection (cp_db_valid).  Same returns as the partition calls. */
+/* Event ports and the doorbell: a connection is published to the guest's
+ * fast path (cp_db_valid) when added here, or lazily when the guest's
+ * first HvSignalEvent RPC to it succeeds (so ports added with
+ * part_event_port_add directly, e.g. by the VMBus server, get the fast
+ * path from the second signal on); it is withdrawn when a doorbell finds
+ * the port gone.  Same returns as the partition calls. */
 int hsess_event_port_add(struct hsess *s, uint32_t conn_id, uint16_t flag_count,
 			 void (*signal)(void *arg, uint32_t vp, uint16_t flag),
 			 void *arg);

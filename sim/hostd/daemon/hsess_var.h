@@ -32,6 +32,8 @@ struct hsess {
 	struct hsess_echo s_echo[HSESS_MAX_ECHO];
 	uint32_t          s_necho;
 	uint32_t          s_echo_pending; /* bit i: echo port i was signalled */
+	void             *s_ext_ctx;      /* from s_env.ext->attach */
+	bool              s_ext_attached;
 };
 
 #endif /* SIM_HOSTD_DAEMON_HSESS_VAR_H */
