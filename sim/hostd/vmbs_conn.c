@@ -124,7 +124,8 @@ void vmbs_h_initiate_contact(struct vmbs *vb, const struct part_posted_msg *m, u
 		 ic.u.v5.msg_vtl != 0)
 		bad = "message VTL is not 0";
 	/* Below 2.4 host->guest signals go through the interrupt page. */
-	else if (ver < VMBUS_VERSION_WIN8 && !vmbs_page_ok(vb, ic.u.interrupt_page))
+	else if (ver < VMBUS_VERSION_WIN8 &&
+		 (ic.u.interrupt_page == 0 || !vmbs_page_ok(vb, ic.u.interrupt_page)))
 		bad = "interrupt page missing, misaligned or outside memory";
 	else if ((ic.monitor_page1 == 0) != (ic.monitor_page2 == 0))
 		bad = "exactly one monitor page";
