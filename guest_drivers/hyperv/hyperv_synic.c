@@ -110,9 +110,10 @@ static void isr_events(struct hyperv_softc *sc, struct hyperv_cpu *c, int cpu, u
  * trust: copy it once, decide everything from the copy. */
 static void isr_message(struct hyperv_softc *sc, struct hyperv_cpu *c, int cpu, uint32_t sint)
 {
-	struct hv_message *slot = (struct hv_message *)((uint8_t *)c->simp.va +
-							sint * sizeof(struct hv_message));
-	volatile uint32_t *type = (volatile uint32_t *)(void *)slot;
+	/* Byte pointer, not a packed-struct pointer: the type word is 4-byte
+	 * aligned in the page and must be accessed atomically. */
+	uint8_t *slot = (uint8_t *)c->simp.va + sint * sizeof(struct hv_message);
+	uint32_t *type = (uint32_t *)(void *)(slot + offsetof(struct hv_message_header, message_type));
 	if (__atomic_load_n(type, __ATOMIC_ACQUIRE) == HVMSG_NONE)
 		return;
 	struct hv_message msg;
