@@ -204,7 +204,7 @@ static int cmd_run(int argc, char **argv)
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (mode_given)
@@ -240,6 +240,10 @@ static int cmd_run(int argc, char **argv)
 			return 0;
 		case ':':
 			return usage_error("option %s needs a value", argv[optind - 1]);
+		case '?':
+			if (optopt)
+				return usage_error("unknown option \"-%c\"", (char)optopt);
+			return usage_error("unknown option \"%s\"", argv[optind - 1]);
 		default:
 			return usage_error("unknown option \"%s\"", argv[optind - 1]);
 		}

@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 check() { # check EXPECTED_STATUS NEEDLE -- ARGS...
   local want=$1 needle=$2; shift 3
   n=$((n + 1))
-  out=$("$hvsim" "$@" 2>&1 </dev/null); got=$?
+  out=$(timeout 20 "$hvsim" "$@" 2>&1 </dev/null); got=$?
   if [ "$got" != "$want" ] || ! grep -qF -- "$needle" <<<"$out"; then
     echo "FAIL: hvsim $* -> status $got (want $want), output:"; echo "$out" | head -5
     fails=$((fails + 1))
@@ -22,7 +22,7 @@ check() { # check EXPECTED_STATUS NEEDLE -- ARGS...
 check 2 "no command given" --
 check 2 "unknown command" -- frobnicate
 check 2 "unknown option" -- run --bogus scenarios/boot.json
-check 2 "needs a value" -- run scenarios/boot.json --mode
+check 2 "needs a value" -- run "$src/scenarios/boot.json" --mode
 check 2 "unknown mode" -- run --mode sideways "$src/scenarios/boot.json"
 check 2 "--mode given twice" -- run --mode inproc --mode split "$src/scenarios/boot.json"
 check 2 "decimal number" -- run --seed 99999999999999999999 "$src/scenarios/boot.json"
