@@ -241,8 +241,10 @@ static int cmd_run(int argc, char **argv)
 		case ':':
 			return usage_error("option %s needs a value", argv[optind - 1]);
 		case '?':
-			if (optopt)
-				return usage_error("unknown option \"-%c\"", (char)optopt);
+			if (optopt) {
+				char opt[3] = { '-', (char)optopt, '\0' };
+				return usage_error("unknown option \"%s\"", opt);
+			}
 			return usage_error("unknown option \"%s\"", argv[optind - 1]);
 		default:
 			return usage_error("unknown option \"%s\"", argv[optind - 1]);
