@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/devices/hostside.h"
 #include "sim/guest/guest_actions.h"
 #include "sim/guest/runtime.h"
 #include "sim/guest/transport.h"
@@ -34,6 +35,7 @@ struct session {
 	enum run_mode        mode;
 	struct gmem         *gm;
 	struct part         *part;
+	struct hostside     *host;
 	struct gk_transport *t;
 	struct gk_runtime   *rt;
 	pid_t                hostd_pid;   /* a daemon we started, else 0 */
@@ -52,6 +54,16 @@ static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
 	nanosleep(&ts, NULL);
+}
+
+static bool inproc_pump(void *arg)
+{
+	struct hostside *hs = arg;
+	bool did = false;
+	/* Bounded: a budget that keeps running out is picked up next turn. */
+	for (int i = 0; i < 16 && hostside_pump(hs); i++)
+		did = true;
+	return did;
 }
 
 static int open_inproc(struct session *ss, const struct scenario *s, char *err, size_t errlen)
@@ -75,6 +87,13 @@ static int open_inproc(struct session *ss, const struct scenario *s, char *err, 
 		return -1;
 	}
 	gk_inproc_attach(ss->t, ss->part);
+	struct hostside_config hc = { .vmbus = pc.profile->kind == HV_PROFILE_HYPERV };
+	ss->host = hostside_create(ss->part, ss->gm, &hc, NULL, NULL);
+	if (!ss->host) {
+		snprintf(err, errlen, "cannot create the VMBus server: %s", strerror(errno));
+		return -1;
+	}
+	gk_inproc_set_pump(ss->t, inproc_pump, ss->host);
 	return 0;
 }
 
@@ -229,6 +248,7 @@ void session_close(struct session *ss)
 	gk_runtime_destroy(ss->rt);
 	if (ss->t)
 		ss->t->ops->close(ss->t);
+	hostside_destroy(ss->host);
 	part_destroy(ss->part);
 	gmem_destroy(ss->gm);
 	stop_hostd(ss);

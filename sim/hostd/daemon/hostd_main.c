@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/devices/hostside.h"
+#include "sim/hostd/partition.h"
+#include "sim/hostd/profile.h"
 #include "sim/hostd/daemon/hostd.h"
+#include "sim/hostd/daemon/hsess.h"
 
 static void usage(FILE *f)
 {
@@ -40,9 +44,45 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 	return 0;
 }
 
+/* Each session gets the host-side aggregate (VMBus server and devices) on
+ * its partition; the daemon pumps it after every RPC, doorbell and timer. */
+static void hs_kick(void *arg)
+{
+	hsess_kick(arg);
+}
+
+static int hs_attach(struct hsess *s, void *arg, void **ctx)
+{
+	(void)arg;
+	static const struct hostside_notify out = { .kick = hs_kick };
+	struct hostside_config hc = {
+		.vmbus = part_profile(hsess_part(s))->kind == HV_PROFILE_HYPERV,
+	};
+	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, &out, s);
+	if (!hs)
+		return -errno;
+	*ctx = hs;
+	return 0;
+}
+
+static bool hs_pump(void *ctx)
+{
+	return hostside_pump(ctx);
+}
+
+static void hs_detach(void *ctx)
+{
+	hostside_destroy(ctx);
+}
+
+/* 100 us: the monitor-page latency real hosts advertise for netvsp. */
+static const struct hsess_ext hostside_ext = {
+	.attach = hs_attach, .pump = hs_pump, .detach = hs_detach, .poll_ns = 100000,
+};
+
 int main(int argc, char **argv)
 {
-	struct hostd_config cfg = { .handle_signals = true };
+	struct hostd_config cfg = { .handle_signals = true, .ext = &hostside_ext };
 	uint64_t v;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
