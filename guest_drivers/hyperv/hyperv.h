@@ -49,10 +49,19 @@ struct hv_message;
 typedef void hyperv_msg_fn(void *arg, int cpu, const struct hv_message *msg);
 /* Called for each event flag found set (and cleared) in SINT 'sint'. */
 typedef void hyperv_event_fn(void *arg, int cpu, uint32_t flag);
+/* Only SINT2 (HV_SINT_VMBUS) is programmed: another sint gives -EINVAL;
+ * -EBUSY if a consumer is already set; msg = ev = NULL removes it.  May be
+ * called before hyperv_init (it survives init; hyperv_fini clears it).
+ * Messages that arrive with no consumer, and malformed ones, are released,
+ * dropped and counted in bad_messages; HVMSG_TIMER_EXPIRED messages go to
+ * timer_messages and never to the consumer. */
 int  hyperv_set_sint_handler(uint32_t sint, hyperv_msg_fn *msg, hyperv_event_fn *ev, void *arg);
 
 /* Post a message / signal an event through the hypercall page; return the
- * HV_STATUS_* of the call. */
+ * HV_STATUS_* of the call.  Post uses the calling vCPU's input page (zeroed
+ * before each use); signal uses the fast form (RDX = conn_id | flag << 32).
+ * Before hyperv_init: HV_STATUS_INVALID_PARTITION_STATE; len > 240:
+ * HV_STATUS_INVALID_PARAMETER without a hypercall. */
 uint16_t hyperv_post_message(uint32_t conn_id, uint32_t type, const void *payload, uint32_t len);
 uint16_t hyperv_signal_event(uint32_t conn_id, uint16_t flag);
 

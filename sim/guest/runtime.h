@@ -7,6 +7,15 @@
  *    its condition holds or virtual time passes its timeout; the same seed
  *    gives the same run, bit for bit.
  *  - GK_SCHED_THREADS: one thread per vCPU, real time; used by split mode.
+ *    A kern_wait on a vCPU thread keeps running that vCPU's interrupts and
+ *    tasks (and vCPU 0's timers) while it sleeps; kern_wakeup kicks the
+ *    waiting vCPUs.  Waits on other threads block on a condvar.
+ * Both: kern_wait from an interrupt handler is refused with -EDEADLK;
+ * waits nested inside tasks work up to 8 deep and never re-enter a task
+ * that is already running.  inproc only: a wait with no deadline and
+ * nothing left that could ever happen returns -ETIMEDOUT at once, and work
+ * that keeps itself ready forever (a self-re-enqueuing task) moves virtual
+ * time by 1 us per million units so deadlines still pass.
  * One runtime per process at a time (kern.h is a global API). */
 #ifndef SIM_GUEST_RUNTIME_H
 #define SIM_GUEST_RUNTIME_H

@@ -354,12 +354,13 @@ struct irqrec {
 static void irq_handler(void *arg, int cpu, uint8_t vector)
 {
 	struct irqrec *r = arg;
-	r->count++;
 	r->cpu = cpu;
 	r->curcpu = kern_curcpu();
 	r->vector = vector;
 	if (r->try_wait)
 		r->wait_rc = kern_wait(NULL, never, NULL, 10);
+	__atomic_add_fetch(&r->count, 1, __ATOMIC_SEQ_CST);
+	kern_wakeup(NULL); /* the waiter may sleep on another vCPU */
 }
 
 static bool irq_seen(void *arg) { return ((struct irqrec *)arg)->count > 0; }
