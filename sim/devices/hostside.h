@@ -6,7 +6,10 @@
 #define SIM_DEVICES_HOSTSIDE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "sim/devices/ic/icvsp.h"
 
 struct gmem;
 struct part;
@@ -16,6 +19,9 @@ struct hostside;
 struct hostside_config {
 	bool     vmbus;           /* run a VMBus server (false: bare partition) */
 	uint32_t max_channels;    /* 0 = the server's default */
+	/* Integration components to offer (all off by default), their
+	 * intervals and version ceilings.  Needs vmbus. */
+	struct icvsp_config ic;
 };
 
 struct hostside_notify {
@@ -34,5 +40,24 @@ void hostside_destroy(struct hostside *hs); /* NULL-tolerant */
 bool hostside_pump(struct hostside *hs);
 /* The VMBus server, NULL when cfg.vmbus was false. */
 struct vmbs *hostside_vmbs(struct hostside *hs);
+/* The integration components, NULL when none was configured.  The full
+ * control API is in sim/devices/ic/icvsp.h; the calls below are the ones
+ * a scenario step needs.  All return -ENODEV without ICs. */
+struct icvsp *hostside_ic(struct hostside *hs);
+/* Shutdown IC: flags VMBUS_IC_SHUTDOWN_FLAG_* (0 shut down, 2 reboot,
+ * 4 hibernate, | 1 force); see icvsp_shutdown_request. */
+int hostside_ic_shutdown(struct hostside *hs, uint32_t flags, uint32_t reason, const char *message);
+int hostside_ic_shutdown_info(struct hostside *hs, struct icvsp_sd_info *out);
+/* Heartbeat: health, missed beats, transitions. */
+int hostside_ic_heartbeat(struct hostside *hs, struct icvsp_hb_info *out);
+/* Timesync: move the host's wall clock (a SYNC follows), read what was sent. */
+int hostside_ic_time_jump(struct hostside *hs, int64_t delta_100ns);
+int hostside_ic_timesync(struct hostside *hs, struct icvsp_ts_info *out);
+/* KVP host pools: set/delete (host-owned pools 0, 3, 4), get from any pool
+ * (1 and 2 hold what was read from the guest), re-read the guest's pools. */
+int hostside_ic_kvp_set(struct hostside *hs, uint8_t pool, const char *key, const char *value);
+int hostside_ic_kvp_delete(struct hostside *hs, uint8_t pool, const char *key);
+int hostside_ic_kvp_get(struct hostside *hs, uint8_t pool, const char *key, char *buf, size_t cap);
+int hostside_ic_kvp_refresh(struct hostside *hs);
 
 #endif /* SIM_DEVICES_HOSTSIDE_H */

@@ -150,6 +150,26 @@ struct part_stats {
 };
 void part_get_stats(const struct part *p, struct part_stats *out);
 
+/* ---- host timers: deadlines of host-side work (device back ends) ------------
+ * A host timer fires fn(arg) from inside part_set_time() once the reference
+ * time reaches its deadline; its deadline counts in part_next_deadline()
+ * and the deadline notifier like a synthetic timer's, so every driver of
+ * the partition (inproc runtime, hvsim-hostd) runs them with no extra code.
+ * One-shot: fn re-arms for periodic work.  fn may arm, cancel or destroy
+ * any host timer (itself included) and may post/signal to the guest; it
+ * must not call part_set_time() or destroy the partition.  Timers belong to
+ * their creator and must be destroyed before the partition. */
+struct part_host_timer;
+/* NULL with errno ENOMEM. */
+struct part_host_timer *part_host_timer_create(struct part *p, void (*fn)(void *arg),
+					       void *arg);
+void part_host_timer_destroy(struct part_host_timer *t); /* NULL-tolerant; cancels */
+/* (Re-)arm for absolute reference time ref_time (100 ns); a time already
+ * past fires at the next part_set_time(). */
+void part_host_timer_arm(struct part_host_timer *t, uint64_t ref_time);
+void part_host_timer_cancel(struct part_host_timer *t);
+bool part_host_timer_armed(const struct part_host_timer *t);
+
 /* Test hook: the Nth allocation of the host partition core from now fails
  * (0 = the next one), -1 disables.  Process-wide. */
 void part_alloc_fail_after(long n);

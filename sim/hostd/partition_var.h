@@ -78,6 +78,8 @@ struct part {
 	uint32_t p_nports, p_ports_cap;
 
 	struct part_stats p_st;
+
+	struct part_host_timer *p_htimers; /* host_timer.c: every created timer */
 };
 
 /* partition.c */
@@ -108,6 +110,14 @@ void stimer_held_message(const struct part *p, const struct part_vcpu *v,
 void stimer_held_delivered(struct part *p, struct part_vcpu *v, unsigned i);
 /* Tell the driver if the earliest deadline moved. */
 void stimer_deadline_update(struct part *p);
+
+/* host_timer.c */
+/* Earliest armed host timer, PART_NO_DEADLINE if none. */
+uint64_t host_timer_earliest(const struct part *p);
+/* Fire every host timer due at p_now (each at most once per call). */
+void host_timer_run(struct part *p);
+/* The partition goes away: orphan the remaining timers. */
+void host_timer_detach_all(struct part *p);
 
 /* clock.c */
 uint64_t part_tsc_scale(uint64_t tsc_hz);

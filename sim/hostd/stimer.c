@@ -159,7 +159,7 @@ int stimer_wrmsr(struct part *p, struct part_vcpu *v, uint32_t msr, uint64_t val
 
 static uint64_t stimer_earliest(const struct part *p)
 {
-	uint64_t d = PART_NO_DEADLINE;
+	uint64_t d = host_timer_earliest(p); /* host timers share the notifier */
 	for (uint32_t vp = 0; vp < p->p_nvcpus; vp++)
 		for (unsigned i = 0; i < HV_STIMER_COUNT; i++)
 			if (p->p_vcpu[vp].vc_stimer[i].st_deadline < d)
@@ -201,5 +201,6 @@ void part_set_time(struct part *p, uint64_t ref_time)
 			    v->vc_stimer[i].st_deadline <= p->p_now)
 				stimer_expire(p, v, i);
 	}
+	host_timer_run(p);
 	stimer_deadline_update(p);
 }
