@@ -125,7 +125,7 @@ typedef void vmbus_chan_cb(struct vmbus_channel *ch, const struct vmbus_pkt *pkt
  * -EBUSY (open); -EINVAL; -ENOMEM.  On failure nothing is left behind. */
 int  vmbus_chan_open(struct vmbus_channel *ch, uint32_t tx_bytes, uint32_t rx_bytes,
 		     const void *udata, uint32_t udata_len, vmbus_chan_cb *cb, void *arg);
-/* CLOSECHANNEL (unless rescinded), tear the ring GPADL down, wait for the
+/* CLOSECHANNEL (also after a rescind), tear the ring GPADL down, wait for the
  * receive callback to finish, free the rings.  Safe on a closed channel. */
 void vmbus_chan_close(struct vmbus_channel *ch);
 

@@ -333,12 +333,12 @@ void vmbus_chan_close(struct vmbus_channel *ch)
 	chan_set_state(ch, VMBUS_CHS_CLOSING);
 	ch->ch_gen++;
 	ch->ch_busy++;
-	bool rescinded = ch->ch_rescinded;
 	kern_lock_release(sc->lock);
 
-	/* After a rescind the host has closed its end already. */
-	if (!rescinded)
-		post_close(ch);
+	/* Also after a rescind: the guest closes, then releases the relid
+	 * (vmbus.md 5.4 step 8), and a host may hold the ring GPADL's
+	 * teardown until the close. */
+	post_close(ch);
 	kern_task_cancel(&ch->ch_rx_task);
 	/* A receive task in progress elsewhere finishes first; one we are
 	 * called from (the callback closes) sees the new generation. */

@@ -31,6 +31,7 @@ struct fvh_msg {
 
 struct fvh {
 	struct part *p;
+	struct gk_transport *t;
 	uint8_t *mem;                  /* guest memory, GPA 0 */
 	uint64_t mem_size;
 	/* knobs */
