@@ -122,9 +122,12 @@ struct gk_runtime *gk_runtime_create(struct gk_transport *t,
 		}
 	}
 	t->irq_arg = rt;
-	t->lost = gk_lost_cb;
+	/* Store the callback, full fence, then look at host_lost: the split
+	 * watcher does the mirror image, so one of us sees the other. */
+	__atomic_store_n(&t->lost, gk_lost_cb, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->irq, gk_irq_raise, __ATOMIC_RELEASE);
-	if (t->host_lost)
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&t->host_lost, __ATOMIC_SEQ_CST))
 		rt->lost = true;
 	gk_cur = rt;
 	return rt;
@@ -148,8 +151,11 @@ void gk_runtime_destroy(struct gk_runtime *rt)
 		return;
 	if (gk_threaded(rt))
 		gk_threads_stop(rt);
+	/* No transport thread may still be inside a callback into rt. */
+	if (rt->t->ops->quiesce)
+		rt->t->ops->quiesce(rt->t);
 	__atomic_store_n(&rt->t->irq, NULL, __ATOMIC_RELEASE);
-	rt->t->lost = NULL;
+	__atomic_store_n(&rt->t->lost, NULL, __ATOMIC_SEQ_CST);
 	gk_tasks_drop(rt);
 	gk_timers_drop(rt);
 	for (uint32_t i = 0; i < rt->ncpus; i++)

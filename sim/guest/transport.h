@@ -43,6 +43,11 @@ struct gk_transport_ops {
 	 * the calling thread. */
 	int      (*irq_fd)(struct gk_transport *t, uint32_t cpu);
 	void     (*irq_drain)(struct gk_transport *t, uint32_t cpu);
+	/* Optional: stop calling t->irq and t->lost, and return only when no
+	 * such call is still running (split: joins the watcher thread).  The
+	 * runtime calls it before it frees itself; the transport stays usable
+	 * for everything else until close. */
+	void     (*quiesce)(struct gk_transport *t);
 	/* Release everything; the transport struct itself is freed too. */
 	void     (*close)(struct gk_transport *t);
 };

@@ -332,7 +332,8 @@ static void *split_watch(void *arg)
 	return NULL;
 }
 
-static void split_close(struct gk_transport *t)
+/* Stop the watcher and wait for it: after this no lost() call runs. */
+static void split_quiesce(struct gk_transport *t)
 {
 	struct gk_split *s = split_of(t);
 	if (s->sp_watching) {
@@ -340,7 +341,14 @@ static void split_close(struct gk_transport *t)
 		if (write(s->sp_stop_fd, &one, sizeof one) < 0)
 			pthread_cancel(s->sp_watcher);
 		pthread_join(s->sp_watcher, NULL);
+		s->sp_watching = false;
 	}
+}
+
+static void split_close(struct gk_transport *t)
+{
+	struct gk_split *s = split_of(t);
+	split_quiesce(t);
 	if (s->sp_sock >= 0)
 		close(s->sp_sock);
 	if (s->sp_stop_fd >= 0)
@@ -372,6 +380,7 @@ static const struct gk_transport_ops split_ops = {
 	.advance_to = NULL,
 	.irq_fd = split_irq_fd,
 	.irq_drain = split_irq_drain,
+	.quiesce = split_quiesce,
 	.close = split_close,
 };
 
