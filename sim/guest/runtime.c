@@ -272,9 +272,18 @@ int kern_rdmsr(uint32_t msr, uint64_t *val)
 	return t->ops->rdmsr(t, (uint32_t)gk_self_cpu(), msr, val) ? -EIO : 0;
 }
 
+/* The guest just gave the host something to do (inproc: the scheduler
+ * must poll the host again before it may call it idle). */
+static void host_input(void)
+{
+	if (gk_cur) /* atomic: vCPU threads may all get here in split mode */
+		__atomic_store_n(&gk_cur->host_idle, false, __ATOMIC_RELAXED);
+}
+
 int kern_wrmsr(uint32_t msr, uint64_t val)
 {
 	struct gk_transport *t = hw();
+	host_input();
 	if (!t || !t->ops->wrmsr)
 		return -EIO;
 	return t->ops->wrmsr(t, (uint32_t)gk_self_cpu(), msr, val) ? -EIO : 0;
@@ -283,6 +292,7 @@ int kern_wrmsr(uint32_t msr, uint64_t val)
 uint64_t kern_hypercall(uint64_t control, uint64_t in, uint64_t out)
 {
 	struct gk_transport *t = hw();
+	host_input();
 	if (!t || !t->ops->hypercall)
 		return UINT64_MAX;
 	return t->ops->hypercall(t, (uint32_t)gk_self_cpu(), control, in, out);
@@ -298,6 +308,7 @@ static uint32_t pio_in(uint16_t port, unsigned size)
 {
 	struct gk_transport *t = hw();
 	uint32_t ones = size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+	host_input();
 	if (!t || !t->ops->pio_read)
 		return ones;
 	return t->ops->pio_read(t, (uint32_t)gk_self_cpu(), port, size) & ones;
@@ -306,6 +317,7 @@ static uint32_t pio_in(uint16_t port, unsigned size)
 static void pio_out(uint16_t port, unsigned size, uint32_t v)
 {
 	struct gk_transport *t = hw();
+	host_input();
 	if (t && t->ops->pio_write)
 		t->ops->pio_write(t, (uint32_t)gk_self_cpu(), port, size, v);
 }

@@ -114,6 +114,9 @@ int gk_inproc_wait(struct gk_runtime *rt, struct kern_waitq *wq,
 	int rc;
 	int saved_cpu = gk_tls_cpu;
 	c->wait_depth++;
+	/* The caller may have written a ring or a monitor page (no trap):
+	 * give the host a look before anything is called idle. */
+	rt->host_idle = false;
 	for (;;) {
 		if (__atomic_load_n(&rt->lost, __ATOMIC_SEQ_CST)) {
 			rc = -ENODEV;
