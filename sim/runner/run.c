@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "sim/guest/guest_actions.h"
+#include "sim/guest/guest_ic.h"
+#include "sim/guest/guest_vmbus.h"
 #include "sim/runner/scenario.h"
 
 struct run_state {
@@ -17,6 +19,8 @@ struct run_state {
 	struct session        *ss;
 	struct gk_boot_report  boot;
 	bool                   booted;
+	struct gk_vmbus_report vmbus;
+	bool                   ics_started, vmbus_up;
 	char                   why[512];
 };
 
@@ -74,7 +78,41 @@ static const char *why_errno(int rc)
 	return strerror(-rc);
 }
 
-static int do_boot(struct run_state *st)
+static void print_vmbus(struct run_state *st)
+{
+	const struct gk_vmbus_report *r = &st->vmbus;
+	FILE *f = st->o->out;
+	if (st->o->quiet)
+		return;
+	fprintf(f, "      vmbus: version %s, message connection %" PRIu32 ", %" PRIu32 " offer%s\n",
+		r->version_str, r->msg_conn_id, r->noffers, r->noffers == 1 ? "" : "s");
+	for (uint32_t i = 0; i < r->noffers && i < GK_VMBUS_MAX_OFFERS; i++) {
+		const struct gk_vmbus_offer *o = &r->offer[i];
+		fprintf(f, "      relid %-3" PRIu32 " class %s sub %u conn %#" PRIx32 "%s -> %s\n",
+			o->relid, o->class_id, o->subidx, o->conn_id, o->monitor ? " monitor" : "",
+			o->driver[0] ? o->driver : "(no driver)");
+	}
+}
+
+static int boot_vmbus(struct run_state *st, const struct scn_boot *b)
+{
+	struct gk_runtime *rt = session_runtime(st->ss);
+	struct gk_ic_config icc = { .kvp_timeout_ns = 0 };
+	int rc = gk_guest_ic_start(rt, &icc);
+	if (rc != 0)
+		return step_fail(st, "cannot register the IC drivers: %s", why_errno(rc));
+	st->ics_started = true;
+	rc = gk_guest_vmbus_connect(rt, b->vmbus_max_version, b->force_hypercall, &st->vmbus);
+	if (rc != 0)
+		return step_fail(st, "VMBus connect could not run: %s", why_errno(rc));
+	if (st->vmbus.status != 0)
+		return step_fail(st, "VMBus connect failed: %s", why_errno(st->vmbus.status));
+	st->vmbus_up = true;
+	print_vmbus(st);
+	return 0;
+}
+
+static int do_boot(struct run_state *st, const struct scn_boot *b)
 {
 	int rc = gk_guest_boot(session_runtime(st->ss), &st->boot);
 	if (rc != 0)
@@ -83,7 +121,35 @@ static int do_boot(struct run_state *st)
 		return step_fail(st, "platform set-up failed: %s", why_errno(st->boot.status));
 	st->booted = st->boot.status == 0;
 	print_boot(st);
+	/* As a real OS does: synthetic buses only once Hyper-V was detected. */
+	if (st->booted && b->vmbus)
+		return boot_vmbus(st, b);
 	return 0;
+}
+
+static int expect_attached(struct run_state *st, const struct scn_expect *e)
+{
+	char found[512] = "";
+	size_t n = 0;
+	uint32_t k = 0;
+	bool same = true;
+	for (uint32_t i = 0; i < st->vmbus.noffers && i < GK_VMBUS_MAX_OFFERS; i++) {
+		const char *unit = st->vmbus.offer[i].driver;
+		if (!unit[0] || st->vmbus.offer[i].subidx != 0)
+			continue;
+		if (k >= e->nattached || strcmp(unit, e->attached[k]) != 0)
+			same = false;
+		k++;
+		if (n < sizeof found)
+			n += (size_t)snprintf(found + n, sizeof found - n, "%s%s", n ? " " : "", unit);
+	}
+	if (same && k == e->nattached)
+		return 0;
+	char want[512] = "";
+	n = 0;
+	for (uint32_t i = 0; i < e->nattached && n < sizeof want; i++)
+		n += (size_t)snprintf(want + n, sizeof want - n, "%s%s", i ? " " : "", e->attached[i]);
+	return step_fail(st, "attached: expected [%s] in offer order, found [%s]", want, found);
 }
 
 static int do_expect(struct run_state *st, const struct scn_expect *e)
@@ -105,6 +171,14 @@ static int do_expect(struct run_state *st, const struct scn_expect *e)
 	if (e->has_tsc_hz && r->tsc_hz != e->tsc_hz)
 		return step_fail(st, "tsc_hz: expected %" PRIu64 ", found %" PRIu64, e->tsc_hz,
 				 r->tsc_hz);
+	if (e->has_vmbus_version && st->vmbus.version != e->vmbus_version) {
+		char want[12];
+		gk_vmbus_version_str(e->vmbus_version, want, sizeof want);
+		return step_fail(st, "vmbus_version: expected %s, found %s", want,
+				 st->vmbus_up ? st->vmbus.version_str : "(not connected)");
+	}
+	if (e->has_attached && expect_attached(st, e) != 0)
+		return -1;
 	if (e->has_synic_all) {
 		bool all = r->ncpus > 0;
 		for (uint32_t i = 0; i < r->ncpus; i++)
@@ -120,7 +194,7 @@ static int do_step(struct run_state *st, const struct scn_step *step)
 {
 	switch (step->kind) {
 	case SCN_STEP_BOOT:
-		return do_boot(st);
+		return do_boot(st, &step->u.boot);
 	case SCN_STEP_EXPECT:
 		return do_expect(st, &step->u.expect);
 	case SCN_STEP_WAIT: {
@@ -189,6 +263,11 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		res->steps_passed++;
 	}
 	res->virt_s = (double)(session_now_ns(st.ss) - v_start) / 1e9;
+	/* Orderly guest shutdown: drivers detach, channels close, UNLOAD. */
+	if (st.vmbus_up)
+		gk_guest_vmbus_disconnect(session_runtime(st.ss));
+	if (st.ics_started)
+		gk_guest_ic_stop(session_runtime(st.ss));
 	if (st.booted)
 		gk_guest_shutdown(session_runtime(st.ss));
 	session_close(st.ss);

@@ -207,6 +207,28 @@ static bool get_string(struct vctx *v, json_t *obj, const char *key, char *out,
 	return ok;
 }
 
+/* "5.3" -> VMBUS_VERSION value (major << 16 | minor); "0.13" is WS2008. */
+static bool get_version(struct vctx *v, json_t *obj, const char *key, uint32_t *out)
+{
+	char text[16];
+	if (!get_string(v, obj, key, text, sizeof text, false))
+		return false;
+	static const char *const known[] = { "0.13", "1.1", "2.4", "3.0", "4.0", "4.1",
+					     "5.0", "5.1", "5.2", "5.3", NULL };
+	for (const char *const *k = known; *k; k++) {
+		if (strcmp(*k, text) == 0) {
+			unsigned major = 0, minor = 0;
+			sscanf(text, "%u.%u", &major, &minor);
+			*out = major << 16 | minor;
+			return true;
+		}
+	}
+	path_push_key(v, key);
+	fail(v, "unknown VMBus version \"%s\" (0.13, 1.1, 2.4, 3.0, 4.0, 4.1, 5.0-5.3)", text);
+	path_pop(v);
+	return false;
+}
+
 static unsigned max_depth(json_t *j, unsigned level)
 {
 	unsigned deepest = level;
@@ -290,7 +312,8 @@ static void parse_limits(struct vctx *v, json_t *root, struct scenario *s)
 static void parse_expect(struct vctx *v, json_t *body, struct scn_expect *e)
 {
 	static const char *const keys[] = { "hyperv", "vendor", "clock", "synic_all_cpus",
-					    "vcpus", "build", "tsc_hz", NULL };
+					    "vcpus", "build", "tsc_hz", "vmbus_version",
+					    "attached", NULL };
 	if (!check_keys(v, body, keys))
 		return;
 	uint64_t x;
@@ -303,8 +326,35 @@ static void parse_expect(struct vctx *v, json_t *body, struct scn_expect *e)
 	if ((e->has_build = get_uint(v, body, "build", 0, UINT32_MAX, false, &x)))
 		e->build = (uint32_t)x;
 	e->has_tsc_hz = get_uint(v, body, "tsc_hz", 0, UINT64_MAX >> 1, false, &e->tsc_hz);
+	e->has_vmbus_version = get_version(v, body, "vmbus_version", &e->vmbus_version);
+	json_t *att = json_object_get(body, "attached");
+	if (att) {
+		path_push_key(v, "attached");
+		if (!json_is_array(att)) {
+			fail(v, "must be an array of unit names, not %s", json_kind(att));
+		} else if (json_array_size(att) > SCN_MAX_ATTACHED) {
+			fail(v, "at most %u units", SCN_MAX_ATTACHED);
+		} else {
+			size_t i;
+			json_t *u;
+			json_array_foreach(att, i, u) {
+				path_push_index(v, i);
+				if (!json_is_string(u) || json_string_length(u) == 0 ||
+				    json_string_length(u) >= sizeof e->attached[0] ||
+				    strlen(json_string_value(u)) != json_string_length(u))
+					fail(v, "must be a unit name such as \"kvp0\" (1..%zu bytes)",
+					     sizeof e->attached[0] - 1);
+				else
+					strcpy(e->attached[e->nattached++], json_string_value(u));
+				path_pop(v);
+			}
+			e->has_attached = !v->failed;
+		}
+		path_pop(v);
+	}
 	if (!v->failed && !(e->has_hyperv || e->has_synic_all || e->has_vendor ||
-			    e->has_clock || e->has_vcpus || e->has_build || e->has_tsc_hz))
+			    e->has_clock || e->has_vcpus || e->has_build || e->has_tsc_hz ||
+			    e->has_vmbus_version || e->has_attached))
 		fail(v, "an expect step must check something");
 }
 
@@ -353,8 +403,14 @@ static void parse_step(struct vctx *v, json_t *js, struct scn_step *st)
 	if (!json_is_object(body)) {
 		fail(v, "must be an object, not %s", json_kind(body));
 	} else if (st->kind == SCN_STEP_BOOT) {
-		static const char *const none[] = { NULL };
-		check_keys(v, body, none);
+		static const char *const bkeys[] = { "vmbus", "vmbus_max_version",
+						     "force_hypercall", NULL };
+		st->u.boot.vmbus = true;
+		if (check_keys(v, body, bkeys)) {
+			get_bool(v, body, "vmbus", &st->u.boot.vmbus);
+			get_bool(v, body, "force_hypercall", &st->u.boot.force_hypercall);
+			get_version(v, body, "vmbus_max_version", &st->u.boot.vmbus_max_version);
+		}
 	} else if (st->kind == SCN_STEP_EXPECT) {
 		parse_expect(v, body, &st->u.expect);
 	} else if (st->kind == SCN_STEP_WAIT) {

@@ -13,6 +13,7 @@
 #define SCN_MAX_VCPUS       64u
 #define SCN_MIN_MEMORY_MB   4u
 #define SCN_MAX_MEMORY_MB   16384u
+#define SCN_MAX_ATTACHED    64u
 
 enum scn_step_kind {
 	SCN_STEP_BOOT,     /* detect the hypervisor, bring up the platform */
@@ -29,6 +30,16 @@ struct scn_expect {
 	bool has_vcpus;       uint32_t vcpus;
 	bool has_build;       uint32_t build;
 	bool has_tsc_hz;      uint64_t tsc_hz;
+	bool has_vmbus_version; uint32_t vmbus_version;  /* VMBUS_VERSION_* */
+	bool has_attached;    uint32_t nattached;        /* units in offer order */
+	char attached[SCN_MAX_ATTACHED][24];
+};
+
+/* Options of a boot step. */
+struct scn_boot {
+	bool     vmbus;              /* connect VMBus after the platform (default true) */
+	uint32_t vmbus_max_version;  /* 0 = newest the guest knows */
+	bool     force_hypercall;    /* never signal through monitor pages */
 };
 
 struct scn_step {
@@ -38,6 +49,7 @@ struct scn_step {
 	uint64_t timeout_ms;    /* virtual-time limit of the step */
 	union {
 		struct scn_expect expect;
+		struct scn_boot boot;
 		struct { uint64_t ms; } wait;
 	} u;
 };

@@ -197,6 +197,32 @@ static void test_scenario__missing_file__names_it(void **state)
 	assert_non_null(strstr(err, "not a regular file"));
 }
 
+static void test_scenario__vmbus_keys__read_and_checked(void **state)
+{
+	(void)state;
+	struct scenario *s = parse(
+		"{\"steps\":[{\"boot\":{\"vmbus_max_version\":\"2.4\",\"force_hypercall\":true}},\n"
+		"{\"expect\":{\"vmbus_version\":\"0.13\",\"attached\":[\"kvp0\",\"hn1\"]}}]}");
+	assert_non_null(s);
+	assert_true(s->steps[0].u.boot.vmbus);
+	assert_true(s->steps[0].u.boot.force_hypercall);
+	assert_int_equal(s->steps[0].u.boot.vmbus_max_version, 0x00020004);
+	assert_int_equal(s->steps[1].u.expect.vmbus_version, 0x0000000D);
+	assert_int_equal(s->steps[1].u.expect.nattached, 2);
+	assert_string_equal(s->steps[1].u.expect.attached[1], "hn1");
+	scenario_free(s);
+	s = parse("{\"steps\":[{\"boot\":{\"vmbus\":false}}]}");
+	assert_non_null(s);
+	assert_false(s->steps[0].u.boot.vmbus);
+	scenario_free(s);
+	expect_error("{\"steps\":[{\"boot\":{\"vmbus_max_version\":\"9.9\"}}]}",
+		     "$.steps[0].boot.vmbus_max_version: unknown VMBus version \"9.9\"");
+	expect_error("{\"steps\":[{\"expect\":{\"attached\":\"kvp0\"}}]}",
+		     "$.steps[0].expect.attached: must be an array");
+	expect_error("{\"steps\":[{\"expect\":{\"attached\":[\"kvp0\",7]}}]}",
+		     "$.steps[0].expect.attached[1]: must be a unit name");
+}
+
 static void test_jsonpos__paths__lines(void **state)
 {
 	(void)state;
@@ -228,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__deep_nesting__rejected_without_crash),
 		cmocka_unit_test(test_scenario__too_big__rejected),
 		cmocka_unit_test(test_scenario__missing_file__names_it),
+		cmocka_unit_test(test_scenario__vmbus_keys__read_and_checked),
 		cmocka_unit_test(test_jsonpos__paths__lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

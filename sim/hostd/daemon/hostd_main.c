@@ -58,6 +58,7 @@ static int hs_attach(struct hsess *s, void *arg, void **ctx)
 	struct hostside_config hc = {
 		.vmbus = part_profile(hsess_part(s))->kind == HV_PROFILE_HYPERV,
 	};
+	hc.ic.heartbeat = hc.ic.shutdown = hc.ic.timesync = hc.ic.kvp = hc.vmbus;
 	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, &out, s);
 	if (!hs)
 		return -errno;
