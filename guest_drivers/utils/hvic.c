@@ -302,3 +302,30 @@ void hvic_get_stats(enum hvic_kind k, struct hvic_stats *out)
 	out->framework = sc->sc_framework;
 	out->msg_version = sc->sc_msg_version;
 }
+
+/* ---- fuzzing ------------------------------------------------------------------------------- */
+
+static struct hvic_sc hvic_fz_sc[HVIC_KIND_COUNT];
+
+void hvic_fuzz_packet(enum hvic_kind k, bool ready, const struct vmbus_pkt *pkt)
+{
+	if ((unsigned)k >= HVIC_KIND_COUNT)
+		return;
+	struct hvic_sc *sc = &hvic_fz_sc[k];
+	sc->sc_kind = k;
+	sc->sc_ic = hvic_ics[k];
+	sc->sc_ch = NULL; /* replies fail with -EINVAL: only the parsers run */
+	if (ready && !sc->sc_ready) {
+		sc->sc_ready = true;
+		sc->sc_framework = VER(3, 0);
+		sc->sc_msg_version = sc->sc_ic->versions[sc->sc_ic->nversions - 1];
+	}
+	hvic_cb(NULL, pkt, sc);
+}
+
+void hvic_fuzz_reset(void)
+{
+	if (hvic_ics[HVIC_KVP]->detach)
+		hvic_ics[HVIC_KVP]->detach(&hvic_fz_sc[HVIC_KVP]);
+	memset(hvic_fz_sc, 0, sizeof hvic_fz_sc);
+}

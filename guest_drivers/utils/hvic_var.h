@@ -62,6 +62,13 @@ extern struct hvic_globals hvic_g;
 /* hvic.c: set the reply header fields and send 'len' bytes of buf. */
 int hvic_send_reply(struct hvic_sc *sc, uint8_t *buf, uint32_t len, uint64_t tid, uint32_t status);
 
+/* Fuzzing entry (fuzz/targets/fuzz_ic_guest.c): hand one host packet to a
+ * channel-less instance of IC k (ready: negotiation assumed done at the
+ * newest versions).  Needs hvic_init.  hvic_fuzz_reset drops all state. */
+struct vmbus_pkt;
+void hvic_fuzz_packet(enum hvic_kind k, bool ready, const struct vmbus_pkt *pkt);
+void hvic_fuzz_reset(void);
+
 /* hvic_utf.c: the guest's own UTF-16LE <-> UTF-8 (strict). */
 int hvic_utf16_to_utf8(const uint8_t *in, uint32_t size, char *out, uint32_t cap);
 int hvic_utf8_to_utf16(const char *in, uint8_t *out, uint32_t cap, uint32_t *size);

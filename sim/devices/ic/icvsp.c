@@ -322,12 +322,9 @@ int icvsp_parse(const uint8_t *payload, uint32_t len, struct vmbus_icmsg_hdr *h,
 	return -1;
 }
 
-static int dev_packet(struct vmbs_chan *ch, const struct vmbus_pkt_desc *desc,
-		      const uint8_t *pkt, uint32_t len)
+static int dev_input(struct icvsp_dev *d, const struct vmbus_pkt_desc *desc, const uint8_t *pkt,
+		     uint32_t len)
 {
-	struct icvsp_dev *d = vmbs_chan_ctx(ch);
-	if (d->d_orphan)
-		return 0;
 	if (desc->type != VMBUS_PKT_DATA_INBAND) {
 		dev_drop(d, ICVSP_DROP_PKT_TYPE);
 		return 0;
@@ -380,6 +377,33 @@ static int dev_packet(struct vmbs_chan *ch, const struct vmbus_pkt_desc *desc,
 	}
 	icvsp_kick(d->d_set);
 	return 0;
+}
+
+static int dev_packet(struct vmbs_chan *ch, const struct vmbus_pkt_desc *desc,
+		      const uint8_t *pkt, uint32_t len)
+{
+	struct icvsp_dev *d = vmbs_chan_ctx(ch);
+	if (d->d_orphan)
+		return 0;
+	return dev_input(d, desc, pkt, len);
+}
+
+int icvsp_fuzz_input(struct icvsp *s, enum icvsp_kind k, int outstanding, bool ready,
+		     const struct vmbus_pkt_desc *desc, const uint8_t *pkt, uint32_t len)
+{
+	struct icvsp_dev *d = (unsigned)k < ICVSP_KIND_COUNT ? s->s_dev[k] : NULL;
+	if (!d)
+		return -EINVAL;
+	d->d_state = ready ? ICVSP_ST_READY : ICVSP_ST_NEGOTIATING;
+	if (ready && !d->d_msg_version) {
+		d->d_framework = VER(3, 0);
+		d->d_msg_version = d->d_ic->versions[d->d_ic->nversions - 1];
+	}
+	d->d_busy = outstanding >= 0;
+	d->d_resend = false;
+	d->d_busy_type = outstanding == 0 ? VMBUS_ICMSG_NEGOTIATE : d->d_ic->msgtype;
+	d->d_busy_tid = desc->trans_id;
+	return dev_input(d, desc, pkt, len);
 }
 
 /* ---- channel lifetime -------------------------------------------------------------- */

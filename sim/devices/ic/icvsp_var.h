@@ -130,6 +130,14 @@ bool icvsp_ready(const struct icvsp_dev *d);
 int icvsp_parse(const uint8_t *payload, uint32_t len, struct vmbus_icmsg_hdr *h,
 		uint32_t *body_off, uint32_t *body_len);
 
+/* Fuzzing entry (fuzz/targets/fuzz_ic_host.c): feed a guest packet to IC k
+ * as if it arrived on its channel, with the device forced into 'ready' or
+ * negotiating and a transaction outstanding (outstanding: -1 none, 0 a
+ * NEGOTIATE, 1 a request of the IC's type) under desc->trans_id.  Sends
+ * fail while the channel is not open, so only the parsers run. */
+int icvsp_fuzz_input(struct icvsp *s, enum icvsp_kind k, int outstanding, bool ready,
+		     const struct vmbus_pkt_desc *desc, const uint8_t *pkt, uint32_t len);
+
 /* icvsp_utf.c: the host's own UTF-8 <-> UTF-16LE conversion. */
 /* UTF-8 (NUL-terminated) to UTF-16LE with a NUL unit; *size = bytes
  * written incl. the NUL.  -EINVAL (bad UTF-8), -ENOSPC. */
