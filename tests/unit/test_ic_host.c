@@ -219,7 +219,7 @@ static void test_icvsp__negotiate_counts_zero__failed(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	memset(m + 28, 0, 4); /* counts 0/0: nothing in common */
 	ifx_reply(x, tid, m, len, 0);
 	struct icvsp_stats st = ifx_stats(x, ICVSP_SHUTDOWN);
@@ -301,7 +301,7 @@ static void test_icvsp__pipe_len_past_packet__dropped(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	uint32_t big = 0x10000;
 	memcpy(m + 4, &big, 4);
 	ifx_reply(x, tid, m, len, 0);
@@ -323,7 +323,7 @@ static void test_icvsp__msgsize_past_pipe__dropped(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	uint16_t sz = 0xFFFF;
 	memcpy(m + 8 + 10, &sz, 2);
 	ifx_reply(x, tid, m, len, 0);
@@ -340,7 +340,7 @@ static void test_icvsp__unknown_msgtype__dropped(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	m[8 + 4] = 0x77;
 	ifx_reply(x, tid, m, len, 0);
 	m[8 + 4] = VMBUS_ICMSG_KVP; /* a known type, but not this IC's */
@@ -360,7 +360,7 @@ static void test_icvsp__reply_with_request_flag__dropped(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	/* the request echoed unchanged (REQUEST, no RESPONSE) */
 	ifx_send(x, tid, m, len);
 	/* RESPONSE|REQUEST together */
@@ -383,7 +383,7 @@ static void test_icvsp__reply_with_other_tid__dropped_unexpected(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	ifx_reply(x, tid + 5, m, len, 0);
 	assert_int_equal(ifx_stats(x, ICVSP_HEARTBEAT).drop[ICVSP_DROP_UNEXPECTED], 1);
 	/* A completion packet is not a reply. */
@@ -402,7 +402,7 @@ static void test_icvsp__reply_twice__second_dropped(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	uint16_t one = 1, sz = 16;
 	memcpy(m + 28, &one, 2);
 	memcpy(m + 30, &one, 2);
@@ -497,7 +497,7 @@ static void test_icvsp_hb__answers_again__healthy_transition_recorded(void **sta
 	icvsp_hb_info(x->ic, &hb);
 	assert_int_equal(hb.health, ICVSP_HB_UNRESPONSIVE);
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	uint64_t seq;
 	memcpy(&seq, m + 28, 8);
 	seq++;
@@ -522,7 +522,7 @@ static void test_icvsp_hb__seq_wraps__max_then_zero(void **state)
 		uint64_t tid, seq;
 		uint32_t len;
 		uint8_t m[128];
-		memcpy(m, ifx_next(x, &tid, &len), len);
+		{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 		memcpy(&seq, m + 28, 8);
 		assert_true(seq == UINT64_MAX + (uint64_t)i);
 		seq++;
@@ -548,7 +548,7 @@ static void test_icvsp_hb__wrong_seq__counted_not_healthy(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	/* seq echoed unchanged */
 	ifx_reply(x, tid, m, len, 0);
 	struct icvsp_hb_info hb;
@@ -626,7 +626,7 @@ static void test_icvsp_sd__guest_answers_efail__refused(void **state)
 	uint64_t tid;
 	uint32_t len;
 	static uint8_t m[2100];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	assert_int_equal(m[28 + 8], 0x80); /* unknown flags go out as asked */
 	ifx_reply(x, tid, m, len, VMBUS_IC_E_FAIL);
 	struct icvsp_sd_info sd;
@@ -704,13 +704,13 @@ static void test_icvsp_ts__v3_layout_and_jump_sends_sync(void **state)
 	uint64_t tid;
 	uint32_t len;
 	uint8_t m[128];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	assert_int_equal(len, 8 + 20 + 28 + 0);
 	assert_int_equal(m[18], 28);  /* msgsize */
 	assert_int_equal(m[28 + 24], VMBUS_IC_TIMESYNC_SYNC);
 	ifx_reply(x, tid, m, len, 0);
 	assert_int_equal(icvsp_ts_jump(x->ic, -500), 0);
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	uint64_t parent;
 	memcpy(&parent, m + 28, 8);
 	assert_int_equal(parent, 500);
@@ -728,7 +728,7 @@ static void kvp_answer(struct ifx *x, uint32_t status, const char *key, const ch
 	uint64_t tid;
 	uint32_t len;
 	static uint8_t m[4096];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	if (op_out)
 		*op_out = m[28];
 	if (key) {
@@ -824,7 +824,7 @@ static void test_icvsp_kvp__reply_key_size_odd__rejected_not_stored(void **state
 	uint64_t tid;
 	uint32_t len;
 	static uint8_t m[4096];
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	assert_int_equal(m[28], VMBUS_KVP_OP_ENUMERATE);
 	struct vmbus_kvp_value v;
 	memset(&v, 0, sizeof v);
@@ -838,7 +838,7 @@ static void test_icvsp_kvp__reply_key_size_odd__rejected_not_stored(void **state
 	struct icvsp_stats st = ifx_stats(x, ICVSP_KVP);
 	assert_int_equal(st.drop[ICVSP_DROP_BODY], 1);
 	/* key_size > 512 on the AUTO pool's enumeration */
-	memcpy(m, ifx_next(x, &tid, &len), len);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
 	assert_int_equal(m[29], VMBUS_KVP_POOL_AUTO);
 	v.key_size = 514;
 	memcpy(m + 36, &v, sizeof v);
@@ -868,7 +868,7 @@ static void test_icvsp_kvp__no_reply__timeout_next_request_goes(void **state)
 	/* The late reply to the first one is stale. */
 	static uint8_t m[4096];
 	memset(m, 0, sizeof m);
-	memcpy(m, (uint8_t[8]){ 1, 0, 0, 0, 20 + 2580 & 0xFF, (20 + 2580) >> 8 }, 8);
+	memcpy(m, (uint8_t[8]){ 1, 0, 0, 0, (20 + 2580) & 0xFF, (20 + 2580) >> 8 }, 8);
 	ifx_reply(x, tid, m, 8 + 20 + 2580, 0);
 	assert_int_equal(ifx_stats(x, ICVSP_KVP).drop[ICVSP_DROP_MSGTYPE] +
 				 ifx_stats(x, ICVSP_KVP).drop[ICVSP_DROP_UNEXPECTED],
