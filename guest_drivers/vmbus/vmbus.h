@@ -129,8 +129,9 @@ int  vmbus_chan_open(struct vmbus_channel *ch, uint32_t tx_bytes, uint32_t rx_by
  * receive callback to finish, free the rings.  Safe on a closed channel. */
 void vmbus_chan_close(struct vmbus_channel *ch);
 
-/* In-band packet (type 6).  trans_id must be non-zero (0 is never a
- * valid id: RELIABILITY 48); completion requests flag bit 0.  Blocks while
+/* In-band packet (type 6).  With want_completion (flag bit 0) trans_id
+ * must be non-zero (0 is never ours to allocate: RELIABILITY 48); without,
+ * any id goes, so a reply can echo the host's request id, 0 included.  Blocks while
  * the ring is full (pending_send_sz set) up to the timeout.  0; -EINVAL;
  * -EMSGSIZE (never fits); -ETIMEDOUT; -ENODEV (rescinded); -ENOTCONN;
  * -EIO (ring broken). */

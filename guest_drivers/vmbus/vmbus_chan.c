@@ -473,7 +473,11 @@ static uint16_t len8(uint32_t bytes)
 int vmbus_chan_send(struct vmbus_channel *ch, const void *data, uint32_t len, uint64_t trans_id,
 		    bool want_completion)
 {
-	if (!ch || trans_id == 0 || (len && !data) || len > VMBUS_PKT_MAX_LEN - VMBUS_PKT_DESC_SIZE)
+	/* Id 0 is never ours to allocate for a request we want completed
+	 * (RELIABILITY 48); a reply without completion echoes whatever id the
+	 * host's request carried, 0 included (IC hosts send 0). */
+	if (!ch || (want_completion && trans_id == 0) || (len && !data) ||
+	    len > VMBUS_PKT_MAX_LEN - VMBUS_PKT_DESC_SIZE)
 		return -EINVAL;
 	struct vmbus_pkt_desc d = {
 		.type = VMBUS_PKT_DATA_INBAND,
