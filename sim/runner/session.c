@@ -247,9 +247,12 @@ void session_close(struct session *ss)
 	if (!ss)
 		return;
 	gk_runtime_destroy(ss->rt);
+	/* The host side first: closing its channels may still raise
+	 * interrupts through the partition's notifier, whose argument is the
+	 * inproc transport, so that must outlive it. */
+	hostside_destroy(ss->host);
 	if (ss->t)
 		ss->t->ops->close(ss->t);
-	hostside_destroy(ss->host);
 	part_destroy(ss->part);
 	gmem_destroy(ss->gm);
 	stop_hostd(ss);
