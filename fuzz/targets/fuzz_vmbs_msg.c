@@ -10,6 +10,8 @@
  *   5: device 2 removed / added again
  *   6: write the monitor page's pending words (4 x u32)
  *   7: sub-channels offered for device 1 (count = byte 0)
+ * The device parses GPA-direct packets (vmbs_pkt_gpa_parse, then copies
+ * through range 0) and pins / unpins GPADLs on in-band 0xDD / 0xDC + handle.
  * After each record the server is pumped.  Invariants: GPADLs within the
  * cap, outbound queue within its capacity, no leak after destroy. */
 #include <stdint.h>
@@ -41,6 +43,28 @@ static int fz_packet(struct vmbs_chan *ch, const struct vmbus_pkt_desc *d, const
 		     uint32_t len)
 {
 	uint32_t off = d->offset8 * 8u;
+	if (d->type == VMBUS_PKT_DATA_USING_GPA_DIRECT) {
+		/* The device-memory path: parse, then touch both ends of range 0. */
+		static struct vmbs_gpa_list gl;
+		if (vmbs_pkt_gpa_parse(ch, d, pkt, len, &gl) == 0) {
+			uint8_t tmp[64];
+			const struct vmbs_pages *r = &gl.range[0];
+			size_t n = r->len < sizeof tmp ? (size_t)r->len : sizeof tmp;
+			if (vmbs_pages_read(ch, r, 0, tmp, n) == 0)
+				(void)vmbs_pages_write(ch, r, r->len - n, tmp, n);
+		}
+	}
+	/* In-band 0xDD <u32 handle>: pin that GPADL; 0xDC: unpin. */
+	if (d->type == VMBUS_PKT_DATA_INBAND && len - off >= 5 &&
+	    (pkt[off] == 0xDD || pkt[off] == 0xDC)) {
+		uint32_t h;
+		memcpy(&h, pkt + off + 1, sizeof h);
+		struct vmbs_pages pg;
+		if (pkt[off] == 0xDD)
+			(void)vmbs_gpadl_pin(ch, h, &pg);
+		else
+			vmbs_gpadl_unpin(ch, h);
+	}
 	if (d->type == VMBUS_PKT_DATA_INBAND && (d->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED))
 		(void)vmbs_chan_send_completion(ch, d->trans_id, pkt + off, len - off);
 	if (len - off > 0 && pkt[off] == 0xEE)

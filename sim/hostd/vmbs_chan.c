@@ -91,6 +91,7 @@ static void vmbs_chan_stop(struct vmbs_chan *ch)
 		ch->ch_ops->close(ch);
 		ch->ch_closing = false;
 	}
+	vmbs_gpadl_drop_pins(vb, ch);
 	hring_unmap(&ch->ch_in);
 	hring_unmap(&ch->ch_out);
 	vmbs_free(ch->ch_pktbuf);

@@ -56,6 +56,10 @@ struct vmbs_dev_ops {
 	/* Space was freed in the host->guest ring after a send returned
 	 * -EAGAIN.  Optional. */
 	void (*writable)(struct vmbs_chan *ch);
+	/* The guest asked to tear down GPADL 'handle', which the device has
+	 * pinned (vmbs_gpadl_pin): stop using it and unpin, now or later;
+	 * GPADL_TORNDOWN goes out at the last unpin.  Optional. */
+	void (*gpadl_teardown)(struct vmbs_chan *ch, uint32_t handle);
 };
 
 /* Register a device: creates its primary channel, allocates the lowest
@@ -118,5 +122,60 @@ int vmbs_chan_send_xfer_pages(struct vmbs_chan *ch, uint64_t tid, uint16_t pages
  * protocol violation; 'why' goes into the log line.  The guest still has to
  * send CLOSECHANNEL before it can reopen. */
 void vmbs_chan_fail(struct vmbs_chan *ch, const char *why);
+
+/* ---- guest memory for devices (vmbs_mem.c) -----------------------------------
+ * Devices reach guest data only through these: every PFN is checked against
+ * guest memory and every offset against the range before a byte moves. */
+
+/* Bytes [offset, offset + len) of the concatenation of pages pfn[0..npfn). */
+struct vmbs_pages {
+	const uint64_t *pfn;
+	uint32_t npfn;
+	uint32_t offset;
+	uint64_t len;
+};
+
+#define VMBS_GPA_MAX_RANGES 32u
+#define VMBS_GPA_MAX_PFNS   1024u
+
+/* The ranges of a GPA-direct packet (page-buffer or multi-page-buffer form),
+ * copied out: it may outlive the packet callback (async I/O). */
+struct vmbs_gpa_list {
+	uint32_t nrange;
+	struct vmbs_pages range[VMBS_GPA_MAX_RANGES];
+	uint32_t npfn;
+	uint64_t pfn[VMBS_GPA_MAX_PFNS];
+};
+
+/* Parse and check a type-9 packet: range_count 1..32, each range non-empty
+ * with offset < 4096 and ceil((offset + len) / 4096) PFNs inside the
+ * descriptor's header area, every PFN in guest memory.  0, -EINVAL
+ * (malformed), -EFAULT (a PFN outside guest memory), -E2BIG (over the caps). */
+int vmbs_pkt_gpa_parse(struct vmbs_chan *ch, const struct vmbus_pkt_desc *desc,
+		       const uint8_t *pkt, uint32_t len, struct vmbs_gpa_list *out);
+/* range[i].pfn points into gl->pfn: re-point it after copying the struct. */
+void vmbs_gpa_list_fix(struct vmbs_gpa_list *gl);
+
+/* Copy between guest pages and host memory.  off + len must stay inside
+ * pg->len: 0, -EINVAL (outside the range), -EFAULT (outside guest memory). */
+int vmbs_pages_read(struct vmbs_chan *ch, const struct vmbs_pages *pg, uint64_t off,
+		    void *dst, size_t len);
+int vmbs_pages_write(struct vmbs_chan *ch, const struct vmbs_pages *pg, uint64_t off,
+		     const void *src, size_t len);
+/* Zero-copy access: the host address of byte 'off' of the range and, in
+ * *avail, how many bytes follow it in the same guest page (and the range).
+ * NULL when off is outside the range or the page outside guest memory. */
+void *vmbs_pages_ptr(struct vmbs_chan *ch, const struct vmbs_pages *pg, uint64_t off,
+		     size_t *avail);
+
+/* Pin GPADL 'handle' of channel 'ch' for the device's own use (netvsc
+ * receive and send buffers): whole pages from offset 0.  While pinned, a
+ * guest GPADL_TEARDOWN is deferred and ops->gpadl_teardown is called;
+ * GPADL_TORNDOWN goes out at the last unpin.  Pins are dropped when the
+ * channel closes (after ops->close).  *out stays valid while pinned.
+ * 0; -ENOENT (no such GPADL on ch); -EBUSY (being built or torn down);
+ * -EINVAL (not whole pages from offset 0); -EFAULT (a PFN outside memory). */
+int  vmbs_gpadl_pin(struct vmbs_chan *ch, uint32_t handle, struct vmbs_pages *out);
+void vmbs_gpadl_unpin(struct vmbs_chan *ch, uint32_t handle);
 
 #endif /* SIM_HOSTD_VMBS_DEV_H */

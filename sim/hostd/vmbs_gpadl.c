@@ -3,6 +3,7 @@
  * ring uses it). */
 #include "sim/hostd/vmbs_var.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "sim/hostd/gmem.h"
@@ -239,13 +240,16 @@ void vmbs_h_gpadl_teardown(struct vmbs *vb, const struct part_posted_msg *m, uin
 		vmbs_reject(vb, VMBS_REJ_TEARDOWN_UNKNOWN); /* unknown, or twice */
 		return;
 	}
-	if (gp->gp_in_use) {
-		/* The open ring still maps it (RELIABILITY 5.4 #36): answer when
-		 * the channel closes, never leave a dangling mapping. */
+	if (gp->gp_in_use || gp->gp_pins) {
+		/* The open ring or the device still maps it (RELIABILITY 5.4
+		 * #36): answer when they let go, never leave a dangling mapping. */
 		gp->gp_state = VMBS_GP_TEARDOWN;
 		vb->vb_st.teardowns_deferred++;
-		vmbs_trace(vb, "vmbs: gpadl 0x%x teardown deferred until relid %u closes",
+		vmbs_trace(vb, "vmbs: gpadl 0x%x teardown deferred until relid %u lets go",
 			   gp->gp_handle, ch->ch_relid);
+		/* Last use of gp here: the callback may unpin, which frees it. */
+		if (gp->gp_pins && ch->ch_ops->gpadl_teardown)
+			ch->ch_ops->gpadl_teardown(ch, gt.gpadl);
 		return;
 	}
 	/* Includes a GPADL still being built: the guest gave up on it. */
@@ -257,7 +261,54 @@ void vmbs_gpadl_ring_released(struct vmbs *vb, struct vmbs_gpadl *gp)
 	if (!gp)
 		return;
 	gp->gp_in_use = false;
-	if (gp->gp_state == VMBS_GP_TEARDOWN)
+	if (gp->gp_state == VMBS_GP_TEARDOWN && !gp->gp_pins)
+		vmbs_gpadl_torndown(vb, gp);
+}
+
+void vmbs_gpadl_drop_pins(struct vmbs *vb, struct vmbs_chan *ch)
+{
+	struct vmbs_gpadl *gp = vb->vb_gpadls;
+	while (gp) {
+		struct vmbs_gpadl *next = gp->gp_next;
+		if (gp->gp_chan == ch && gp->gp_pins) {
+			gp->gp_pins = 0;
+			if (gp->gp_state == VMBS_GP_TEARDOWN && !gp->gp_in_use)
+				vmbs_gpadl_torndown(vb, gp);
+		}
+		gp = next;
+	}
+}
+
+int vmbs_gpadl_pin(struct vmbs_chan *ch, uint32_t handle, struct vmbs_pages *out)
+{
+	struct vmbs *vb = ch->ch_vb;
+	struct vmbs_gpadl *gp = vmbs_gpadl_find(vb, ch, handle);
+	if (!gp)
+		return -ENOENT;
+	if (gp->gp_state != VMBS_GP_READY)
+		return -EBUSY;
+	const uint64_t *pfn;
+	uint32_t npfn = vmbs_gpadl_pages(gp, &pfn);
+	if (!npfn)
+		return -EINVAL;
+	for (uint32_t i = 0; i < npfn; i++)
+		if (!gmem_pfn_ok(vb->vb_gm, pfn[i]))
+			return -EFAULT;
+	gp->gp_pins++;
+	out->pfn = pfn;
+	out->npfn = npfn;
+	out->offset = 0;
+	out->len = (uint64_t)npfn * HV_PAGE_SIZE;
+	return 0;
+}
+
+void vmbs_gpadl_unpin(struct vmbs_chan *ch, uint32_t handle)
+{
+	struct vmbs *vb = ch->ch_vb;
+	struct vmbs_gpadl *gp = vmbs_gpadl_find(vb, ch, handle);
+	if (!gp || !gp->gp_pins)
+		return;
+	if (--gp->gp_pins == 0 && gp->gp_state == VMBS_GP_TEARDOWN && !gp->gp_in_use)
 		vmbs_gpadl_torndown(vb, gp);
 }
 

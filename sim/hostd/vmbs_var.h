@@ -46,6 +46,7 @@ struct vmbs_gpadl {
 	uint32_t gp_have;                /* bytes of gp_buf received */
 	uint8_t *gp_buf;                 /* the ranges, gp_buflen bytes, 8-aligned */
 	bool     gp_in_use;              /* mapped as an open channel's ring */
+	uint32_t gp_pins;                /* vmbs_gpadl_pin by the device */
 };
 
 struct vmbs_chan {
@@ -152,6 +153,8 @@ struct vmbs_gpadl *vmbs_gpadl_find(struct vmbs *vb, struct vmbs_chan *ch, uint32
 void vmbs_gpadl_ring_released(struct vmbs *vb, struct vmbs_gpadl *gp);
 /* Free every GPADL of 'ch' (NULL: all), without messages. */
 void vmbs_gpadl_free_all(struct vmbs *vb, struct vmbs_chan *ch);
+/* The channel closed: its device's pins go (deferred teardowns finish). */
+void vmbs_gpadl_drop_pins(struct vmbs *vb, struct vmbs_chan *ch);
 /* A ring GPADL: one range, offset 0, whole pages.  Page count or 0. */
 uint32_t vmbs_gpadl_pages(const struct vmbs_gpadl *gp, const uint64_t **pfns);
 

@@ -369,6 +369,25 @@ int vfx_ring_send(struct vfx_ring *r, uint16_t type, uint16_t flags, uint64_t ti
 		__atomic_load_n(&c[VFX_W_READ], __ATOMIC_ACQUIRE) == wr) ? 1 : 0;
 }
 
+int vfx_ring_send_pkt(struct vfx_ring *r, const void *pkt, uint32_t len)
+{
+	uint32_t *c = vfx_ring_ctl(r, false);
+	uint32_t d = vfx_ring_dsize(r, false);
+	uint32_t wr = __atomic_load_n(&c[VFX_W_WRITE], __ATOMIC_ACQUIRE);
+	uint32_t rd = __atomic_load_n(&c[VFX_W_READ], __ATOMIC_ACQUIRE);
+	uint32_t freeb = wr >= rd ? d - (wr - rd) : rd - wr;
+	assert_true(len % 8 == 0);
+	if (freeb <= len + 8u)
+		return -EAGAIN;
+	vfx_ring_copy_to(r, false, wr, pkt, len);
+	uint64_t trailer = (uint64_t)wr << 32;
+	vfx_ring_copy_to(r, false, (wr + len) % d, &trailer, 8);
+	__atomic_store_n(&c[VFX_W_WRITE], (wr + len + 8u) % d, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return (__atomic_load_n(&c[VFX_W_MASK], __ATOMIC_ACQUIRE) == 0 &&
+		__atomic_load_n(&c[VFX_W_READ], __ATOMIC_ACQUIRE) == wr) ? 1 : 0;
+}
+
 int vfx_ring_recv(struct vfx_ring *r, void *buf, uint32_t cap)
 {
 	uint32_t *c = vfx_ring_ctl(r, true);

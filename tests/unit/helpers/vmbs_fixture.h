@@ -112,6 +112,9 @@ uint32_t vfx_ring_dsize(const struct vfx_ring *r, bool ring_b);
  * raw); returns 1 if the guest must signal, 0 if not, -EAGAIN if full. */
 int vfx_ring_send(struct vfx_ring *r, uint16_t type, uint16_t flags, uint64_t tid,
 		  const void *payload, uint32_t len);
+/* Guest producer on ring A: a whole packet built by the caller (descriptor
+ * included, len a multiple of 8 and equal to len8 * 8); as vfx_ring_send. */
+int vfx_ring_send_pkt(struct vfx_ring *r, const void *pkt, uint32_t len);
 /* Write raw bytes into ring A's data at offset off (wrapping). */
 void vfx_ring_poke(struct vfx_ring *r, uint32_t off, const void *src, uint32_t len);
 /* Guest consumer on ring B: copy the next packet (descriptor included)
