@@ -94,6 +94,10 @@ void blk_set_default_engine(enum blk_engine e);
  * is lost (reads then return the durable contents).  -EINVAL on other disks. */
 int  blk_mem_crash(struct blk *b);
 
+/* Test hook: the next n fdatasync calls of an image fail with EIO (as a
+ * dying disk would).  -EINVAL on other disks. */
+int  blk_image_fail_syncs(struct blk *b, uint32_t n);
+
 /* Test hook: the Nth allocation of the blk layer from now fails (0 = the
  * next one); negative turns the hook off. */
 void blk_alloc_fail_after(long n);
