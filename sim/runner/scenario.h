@@ -15,43 +15,14 @@
 #define SCN_MAX_MEMORY_MB   16384u
 #define SCN_MAX_ATTACHED    64u
 
-enum scn_step_kind {
-	SCN_STEP_BOOT,     /* detect the hypervisor, bring up the platform */
-	SCN_STEP_EXPECT,   /* check what boot found */
-	SCN_STEP_WAIT,     /* let guest time pass */
-};
-
-/* What an expect step checks; a field is checked only when its has_ flag is set. */
-struct scn_expect {
-	bool has_hyperv;      bool hyperv;
-	bool has_vendor;      char vendor[16];
-	bool has_clock;       char clock[32];
-	bool has_synic_all;   bool synic_all;
-	bool has_vcpus;       uint32_t vcpus;
-	bool has_build;       uint32_t build;
-	bool has_tsc_hz;      uint64_t tsc_hz;
-	bool has_vmbus_version; uint32_t vmbus_version;  /* VMBUS_VERSION_* */
-	bool has_attached;    uint32_t nattached;        /* units in offer order */
-	char attached[SCN_MAX_ATTACHED][24];
-};
-
-/* Options of a boot step. */
-struct scn_boot {
-	bool     vmbus;              /* connect VMBus after the platform (default true) */
-	uint32_t vmbus_max_version;  /* 0 = newest the guest knows */
-	bool     force_hypercall;    /* never signal through monitor pages */
-};
+struct scn_step_def;
 
 struct scn_step {
-	enum scn_step_kind kind;
-	char     label[64];     /* the step's "name", or a default */
+	const struct scn_step_def *def;  /* what kind of step (scn_step.h) */
+	char     label[64];     /* the step's "name", or its action's key */
 	unsigned line;          /* where it starts in the file */
 	uint64_t timeout_ms;    /* virtual-time limit of the step */
-	union {
-		struct scn_expect expect;
-		struct scn_boot boot;
-		struct { uint64_t ms; } wait;
-	} u;
+	void    *args;          /* the action's parsed arguments (def->args_size) */
 };
 
 struct scenario {
@@ -63,6 +34,7 @@ struct scenario {
 	uint64_t memory_mb;
 	uint64_t time_limit_ms;  /* whole-run virtual-time limit */
 	size_t   nsteps;
+	size_t   nsteps_alloc;
 	struct scn_step *steps;
 };
 
@@ -73,7 +45,5 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 struct scenario *scenario_parse(const char *name, const char *text, size_t len,
 				char *err, size_t errlen);
 void scenario_free(struct scenario *s);
-
-const char *scn_step_kind_name(enum scn_step_kind k);
 
 #endif /* SIM_RUNNER_SCENARIO_H */

@@ -12,6 +12,12 @@
 
 #include "sim/runner/jsonpos.h"
 #include "sim/runner/scenario.h"
+#include "sim/runner/scn_step.h"
+#include "sim/runner/step_platform.h"
+
+#define EXPECT_ARGS(s, i) ((const struct scn_expect *)(s)->steps[i].args)
+#define BOOT_ARGS(s, i)   ((const struct scn_boot *)(s)->steps[i].args)
+#define WAIT_ARGS(s, i)   ((const struct scn_wait *)(s)->steps[i].args)
 
 static char err[1024];
 
@@ -38,7 +44,7 @@ static void test_scenario__minimal__defaults_filled(void **state)
 	assert_int_equal(s->vcpus, 1);
 	assert_int_equal(s->memory_mb, 128);
 	assert_int_equal(s->nsteps, 1);
-	assert_int_equal(s->steps[0].kind, SCN_STEP_BOOT);
+	assert_string_equal(s->steps[0].def->key, "boot");
 	assert_string_equal(s->steps[0].label, "boot");
 	assert_string_equal(s->name, "t.json");
 	scenario_free(s);
@@ -59,13 +65,13 @@ static void test_scenario__full__fields_read(void **state)
 	assert_int_equal(s->memory_mb, 64);
 	assert_int_equal(s->time_limit_ms, 500);
 	assert_int_equal(s->nsteps, 3);
-	assert_int_equal(s->steps[1].kind, SCN_STEP_EXPECT);
+	assert_string_equal(s->steps[1].def->key, "expect");
 	assert_int_equal(s->steps[1].line, 4);
 	assert_int_equal(s->steps[1].timeout_ms, 7);
-	assert_true(s->steps[1].u.expect.has_hyperv && s->steps[1].u.expect.hyperv);
-	assert_true(s->steps[1].u.expect.has_clock);
-	assert_false(s->steps[1].u.expect.has_vendor);
-	assert_int_equal(s->steps[2].u.wait.ms, 3);
+	assert_true(EXPECT_ARGS(s, 1)->has_hyperv && EXPECT_ARGS(s, 1)->hyperv);
+	assert_true(EXPECT_ARGS(s, 1)->has_clock);
+	assert_false(EXPECT_ARGS(s, 1)->has_vendor);
+	assert_int_equal(WAIT_ARGS(s, 2)->ms, 3);
 	scenario_free(s);
 }
 
@@ -204,16 +210,16 @@ static void test_scenario__vmbus_keys__read_and_checked(void **state)
 		"{\"steps\":[{\"boot\":{\"vmbus_max_version\":\"2.4\",\"force_hypercall\":true}},\n"
 		"{\"expect\":{\"vmbus_version\":\"0.13\",\"attached\":[\"kvp0\",\"hn1\"]}}]}");
 	assert_non_null(s);
-	assert_true(s->steps[0].u.boot.vmbus);
-	assert_true(s->steps[0].u.boot.force_hypercall);
-	assert_int_equal(s->steps[0].u.boot.vmbus_max_version, 0x00020004);
-	assert_int_equal(s->steps[1].u.expect.vmbus_version, 0x0000000D);
-	assert_int_equal(s->steps[1].u.expect.nattached, 2);
-	assert_string_equal(s->steps[1].u.expect.attached[1], "hn1");
+	assert_true(BOOT_ARGS(s, 0)->vmbus);
+	assert_true(BOOT_ARGS(s, 0)->force_hypercall);
+	assert_int_equal(BOOT_ARGS(s, 0)->vmbus_max_version, 0x00020004);
+	assert_int_equal(EXPECT_ARGS(s, 1)->vmbus_version, 0x0000000D);
+	assert_int_equal(EXPECT_ARGS(s, 1)->nattached, 2);
+	assert_string_equal(EXPECT_ARGS(s, 1)->attached[1], "hn1");
 	scenario_free(s);
 	s = parse("{\"steps\":[{\"boot\":{\"vmbus\":false}}]}");
 	assert_non_null(s);
-	assert_false(s->steps[0].u.boot.vmbus);
+	assert_false(BOOT_ARGS(s, 0)->vmbus);
 	scenario_free(s);
 	expect_error("{\"steps\":[{\"boot\":{\"vmbus_max_version\":\"9.9\"}}]}",
 		     "$.steps[0].boot.vmbus_max_version: unknown VMBus version \"9.9\"");

@@ -1,0 +1,41 @@
+/* run_var.h -- the state one scenario run carries from step to step, and
+ * the helpers step implementations share (runner-internal). */
+#ifndef SIM_RUNNER_RUN_VAR_H
+#define SIM_RUNNER_RUN_VAR_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sim/guest/guest_actions.h"
+#include "sim/guest/guest_vmbus.h"
+#include "sim/runner/run.h"
+
+struct scenario;
+
+struct run_state {
+	const struct scenario *s;
+	const struct run_opts *o;
+	struct session        *ss;
+	struct gk_boot_report  boot;
+	bool                   booted;
+	struct gk_vmbus_report vmbus;
+	bool                   ics_started, vmbus_up;
+	/* The guest shut itself down in order (IC shutdown request): later
+	 * steps that need a running guest fail, the run's end skips teardown. */
+	bool                   guest_down;
+	uint32_t               guest_down_flags;
+	char                   why[512];
+};
+
+/* Say why the current step failed; returns -1. */
+__attribute__((format(printf, 2, 3)))
+int run_fail(struct run_state *st, const char *fmt, ...);
+/* A guest action's negative errno in words (-ENODEV: the host went away). */
+const char *run_why_errno(int rc);
+/* Detail lines under a step (indented), suppressed by -q. */
+__attribute__((format(printf, 2, 3)))
+void run_info(struct run_state *st, const char *fmt, ...);
+/* Fails the step unless the guest is up and running. */
+int run_need_guest(struct run_state *st, const char *what);
+
+#endif /* SIM_RUNNER_RUN_VAR_H */

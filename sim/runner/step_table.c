@@ -1,0 +1,22 @@
+/* step_table.c -- every kind of scenario step, from each subsystem's
+ * step_*.c, in the order `hvsim list steps` and the docs show them. */
+#include <string.h>
+
+#include "sim/runner/scn_step.h"
+
+extern const struct scn_step_def scn_step_boot, scn_step_expect, scn_step_wait;
+
+const struct scn_step_def *const scn_step_defs[] = {
+	&scn_step_boot,
+	&scn_step_expect,
+	&scn_step_wait,
+	NULL,
+};
+
+const struct scn_step_def *scn_step_find(const char *key)
+{
+	for (const struct scn_step_def *const *d = scn_step_defs; *d; d++)
+		if (strcmp((*d)->key, key) == 0)
+			return *d;
+	return NULL;
+}
