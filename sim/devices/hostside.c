@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sim/hostd/vmbs.h"
+#include "sim/hostd/vmbs_check.h"
 
 struct hostside {
 	struct part          *hs_part;
@@ -47,6 +48,12 @@ struct hostside *hostside_create(struct part *p, struct gmem *gm,
 			int e = errno;
 			free(hs);
 			errno = e;
+			return NULL;
+		}
+		if (cfg->check && vmbs_check_enable(hs->hs_vmbs) != 0) {
+			vmbs_destroy(hs->hs_vmbs);
+			free(hs);
+			errno = ENOMEM;
 			return NULL;
 		}
 		const struct icvsp_config *ic = &cfg->ic;

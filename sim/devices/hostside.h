@@ -22,6 +22,9 @@ struct hostside_config {
 	/* Integration components to offer (all off by default), their
 	 * intervals and version ceilings.  Needs vmbus. */
 	struct icvsp_config ic;
+	/* Run the protocol checker on the VMBus server (sim/hostd/vmbs_check.h:
+	 * read findings with vmbs_check_findings(hostside_vmbs(hs), ...)). */
+	bool     check;
 };
 
 struct hostside_notify {

@@ -1,6 +1,7 @@
 /* vmbs.c -- VMBus server lifetime, the channel-message dispatch table, the
  * outbound message queue, vmbs_pump and counters. */
 #include "sim/hostd/vmbs_var.h"
+#include "sim/hostd/vmbs_check_var.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -95,6 +96,7 @@ void vmbs_reject(struct vmbs *vb, enum vmbs_rej why)
 {
 	vb->vb_st.rej[why]++;
 	vmbs_trace(vb, "vmbs: drop/refuse: %s", vmbs_rej_name(why));
+	VCHK_HOOK(vb, vchk_reject(vb, why));
 }
 
 void vmbs_kick(struct vmbs *vb)
@@ -287,6 +289,7 @@ static void vmbs_h_tl_connect(struct vmbs *vb, const struct part_posted_msg *m, 
 static void vmbs_dispatch(struct vmbs *vb, const struct part_posted_msg *m, uint32_t conn)
 {
 	vb->vb_st.msgs_in++;
+	VCHK_HOOK(vb, vchk_msg_in(vb, m));
 	if (m->message_type != HVMSG_VMBUS || m->payload_size < sizeof(struct vmbus_msg_hdr)) {
 		vmbs_reject(vb, m->message_type != HVMSG_VMBUS ? VMBS_REJ_BAD_TYPE : VMBS_REJ_SHORT);
 		return;
@@ -425,6 +428,7 @@ void vmbs_destroy(struct vmbs *vb)
 	if (vb->vb_port2)
 		part_port_remove(vb->vb_part, VMBUS_EVENT_CONNECTION_ID);
 	vmbs_free(vb->vb_outq);
+	vchk_destroy(vb);
 	vmbs_free(vb);
 }
 

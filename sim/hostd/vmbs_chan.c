@@ -2,6 +2,7 @@
  * MODIFYCHANNEL), ring processing within a budget, signalling the guest by
  * era, and the send calls devices use. */
 #include "sim/hostd/vmbs_var.h"
+#include "sim/hostd/vmbs_check_var.h"
 
 #include <errno.h>
 #include <string.h>
@@ -56,6 +57,7 @@ static void vmbs_chan_event(void *arg, uint32_t vp, uint16_t flag)
 	(void)flag;
 	struct vmbs_chan *ch = arg;
 	ch->ch_vb->vb_st.signals_in++;
+	VCHK_HOOK(ch->ch_vb, vchk_signal(ch));
 	vmbs_chan_mark(ch);
 	vmbs_kick(ch->ch_vb);
 }
@@ -124,6 +126,7 @@ void vmbs_chan_fail(struct vmbs_chan *ch, const char *why)
 	if (ch->ch_state != VMBS_CHS_OPEN || ch->ch_closing)
 		return;
 	vmbs_trace(vb, "vmbs: error: relid %u closed: %s", ch->ch_relid, why ? why : "?");
+	VCHK_HOOK(vb, vchk_fail(ch, why));
 	vb->vb_st.ring_corrupt++;
 	vmbs_chan_stop(ch);
 	vmbs_chan_set_state(ch, VMBS_CHS_FAILED);
@@ -219,6 +222,7 @@ static int vmbs_chan_start(struct vmbs_chan *ch, const struct vmbus_msg_open *op
 	vmbs_chan_set_state(ch, VMBS_CHS_OPEN);
 	gp->gp_in_use = true;
 	ch->ch_ring_gpadl = gp;
+	VCHK_HOOK(vb, vchk_open(ch));
 	return 0;
 
 fail_port:
@@ -271,6 +275,7 @@ void vmbs_h_close(struct vmbs *vb, const struct part_posted_msg *m, uint32_t con
 		vmbs_reject(vb, VMBS_REJ_CLOSE_NOT_OPEN);
 		return;
 	}
+	VCHK_HOOK(vb, vchk_close(ch));
 	vmbs_chan_shutdown(ch);
 }
 
@@ -315,6 +320,7 @@ bool vmbs_chan_process(struct vmbs_chan *ch)
 		if (ch->ch_state != VMBS_CHS_OPEN)
 			return false;
 	}
+	VCHK_HOOK(vb, vchk_rings(ch));
 	struct hring_batch b;
 	if (hring_in_begin(&ch->ch_in, &b) != 0) {
 		vmbs_chan_fail(ch, ch->ch_in.hr_err);
@@ -332,6 +338,7 @@ bool vmbs_chan_process(struct vmbs_chan *ch)
 			return false;
 		}
 		vb->vb_st.pkts_in++;
+		VCHK_HOOK(vb, vchk_packet_in(ch, &d));
 		rc = ch->ch_ops->packet(ch, &d, ch->ch_pktbuf, len);
 		if (ch->ch_state != VMBS_CHS_OPEN)
 			return false;
@@ -366,6 +373,11 @@ static int vmbs_chan_write(struct vmbs_chan *ch, const struct hring_iov *iov, un
 	if (rc)
 		return rc;
 	ch->ch_vb->vb_st.pkts_out++;
+	if (vchk_on(ch->ch_vb)) {
+		struct vmbus_pkt_desc d;
+		memcpy(&d, iov[0].base, sizeof d);
+		vchk_sent(ch, d.type, d.trans_id, d.flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	}
 	if (sig)
 		vmbs_chan_signal_guest(ch);
 	return 0;

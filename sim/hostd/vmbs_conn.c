@@ -1,6 +1,7 @@
 /* vmbs_conn.c -- the VMBus connection: INITIATE_CONTACT and version
  * negotiation against the profile's ceiling, UNLOAD, and bus reset. */
 #include "sim/hostd/vmbs_var.h"
+#include "sim/hostd/vmbs_check_var.h"
 
 #include <string.h>
 
@@ -171,6 +172,7 @@ void vmbs_h_unload(struct vmbs *vb, const struct part_posted_msg *m, uint32_t co
 	 * UNLOAD gets no second response (OVMM ignores UNLOAD when no version
 	 * is negotiated). */
 	vb->vb_st.unloads++;
+	VCHK_HOOK(vb, vchk_unload(vb));
 	uint32_t vp = vb->vb_msg_vp;
 	vmbs_bus_reset(vb);
 	vb->vb_msg_vp = vp;

@@ -12,6 +12,7 @@
  * bits is UNVERIFIED (vmbus.md 8); Linux never clears them itself, so
  * clearing is the only way to tell a new signal from an old one. */
 #include "sim/hostd/vmbs_var.h"
+#include "sim/hostd/vmbs_check_var.h"
 
 #include <string.h>
 
@@ -77,6 +78,7 @@ void vmbs_monitor_poll(struct vmbs *vb)
 				continue;
 			vb->vb_st.signals_in++;
 			vb->vb_st.monitor_hits++;
+			VCHK_HOOK(vb, vchk_signal(ch));
 			vmbs_chan_mark(ch);
 		}
 	}
@@ -104,6 +106,7 @@ void vmbs_legacy_poll(struct vmbs *vb)
 			if (!ch)
 				continue;
 			vb->vb_st.signals_in++;
+			VCHK_HOOK(vb, vchk_signal(ch));
 			vmbs_chan_mark(ch);
 		}
 	}

@@ -1,6 +1,7 @@
 /* vmbs_offer.c -- devices and their channels: the relid table, offers
  * (REQUESTOFFERS, hot add, sub-channels), rescind and relid release. */
 #include "sim/hostd/vmbs_var.h"
+#include "sim/hostd/vmbs_check_var.h"
 
 #include <errno.h>
 #include <string.h>
@@ -222,6 +223,7 @@ void vmbs_h_relid_released(struct vmbs *vb, const struct part_posted_msg *m, uin
 	/* A primary whose sub-channels are still waiting keeps them: they are
 	 * released one by one; vmbs_chan_free takes any left with it. */
 	vb->vb_st.relids_released++;
+	VCHK_HOOK(vb, vchk_released(ch));
 	vmbs_chan_free(ch);
 }
 

@@ -15,6 +15,8 @@
 #include "sim/hostd/vmbs_dev.h"
 
 struct hv_profile;
+struct vmbs_check;
+struct vmbs_faults;
 
 /* Per-channel guest->host event connection: 0x2000 + relid as OpenVMM
  * assigns it.  UNVERIFIED for real Hyper-V (vmbus.md 10 item 2); guests only
@@ -115,6 +117,9 @@ struct vmbs {
 	uint32_t vb_outq_cap, vb_outq_head, vb_outq_len;
 
 	struct vmbs_stats vb_st;
+
+	struct vmbs_check *vb_check;     /* protocol checker (vmbs_check*.c), NULL: off */
+	struct vmbs_faults *vb_fault;    /* armed faults (vmbs_fault*.c), NULL: none */
 };
 
 /* vmbs.c */
