@@ -135,6 +135,10 @@ uint32_t kern_inl(uint16_t port);
 void kern_outb(uint16_t port, uint8_t v);
 void kern_outw(uint16_t port, uint16_t v);
 void kern_outl(uint16_t port, uint32_t v);
+/* REP INSW / REP OUTSW: 'count' 16-bit transfers, each one a trap (as an
+ * emulated device sees them). */
+void kern_insw(uint16_t port, void *buf, size_t count);
+void kern_outsw(uint16_t port, const void *buf, size_t count);
 
 /* ---- barriers ------------------------------------------------------------- */
 

@@ -328,3 +328,22 @@ uint32_t kern_inl(uint16_t port) { return pio_in(port, 4); }
 void kern_outb(uint16_t port, uint8_t v) { pio_out(port, 1, v); }
 void kern_outw(uint16_t port, uint16_t v) { pio_out(port, 2, v); }
 void kern_outl(uint16_t port, uint32_t v) { pio_out(port, 4, v); }
+
+void kern_insw(uint16_t port, void *buf, size_t count)
+{
+	uint8_t *p = buf;
+	for (size_t i = 0; i < count; i++) {
+		uint16_t w = (uint16_t)pio_in(port, 2);
+		memcpy(p + 2 * i, &w, 2);
+	}
+}
+
+void kern_outsw(uint16_t port, const void *buf, size_t count)
+{
+	const uint8_t *p = buf;
+	for (size_t i = 0; i < count; i++) {
+		uint16_t w;
+		memcpy(&w, p + 2 * i, 2);
+		pio_out(port, 2, w);
+	}
+}

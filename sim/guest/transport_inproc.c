@@ -46,18 +46,20 @@ static uint64_t ip_hypercall(struct gk_transport *t, uint32_t cpu, uint64_t cont
 	return ip(t)->p ? part_hypercall(ip(t)->p, cpu, control, in, out) : UINT64_MAX;
 }
 
-/* No port I/O devices are modelled in-process yet: unclaimed ports read
- * all ones and drop writes, as on a real bus. */
+/* Port I/O goes to the partition's traps; with no partition (or an
+ * unclaimed port) reads float high and writes vanish, as on a real bus. */
 static uint32_t ip_pio_read(struct gk_transport *t, uint32_t cpu, uint16_t port, unsigned size)
 {
-	(void)t; (void)cpu; (void)port;
+	if (ip(t)->p)
+		return part_pio_read(ip(t)->p, cpu, port, size);
 	return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
 }
 
 static void ip_pio_write(struct gk_transport *t, uint32_t cpu, uint16_t port, unsigned size,
 			 uint32_t val)
 {
-	(void)t; (void)cpu; (void)port; (void)size; (void)val;
+	if (ip(t)->p)
+		part_pio_write(ip(t)->p, cpu, port, size, val);
 }
 
 static uint64_t ip_now(struct gk_transport *t)

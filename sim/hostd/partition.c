@@ -83,6 +83,7 @@ void part_destroy(struct part *p)
 	if (!p)
 		return;
 	host_timer_detach_all(p);
+	part_pio_free(p);
 	for (uint32_t i = 0; i < p->p_nvcpus; i++)
 		for (unsigned s = 0; s < HV_SINT_COUNT; s++)
 			part_free(p->p_vcpu[i].vc_q[s].sq_msgs);

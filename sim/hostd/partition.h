@@ -170,6 +170,28 @@ void part_host_timer_arm(struct part_host_timer *t, uint64_t ref_time);
 void part_host_timer_cancel(struct part_host_timer *t);
 bool part_host_timer_armed(const struct part_host_timer *t);
 
+/* ---- port I/O traps: the legacy devices (emulated IDE) ----------------------
+ * Every IN/OUT the guest executes is a trap into the host (one RPC in split
+ * mode), which is what makes emulated devices slow.  A handler claims
+ * [base, base+count); unclaimed ports read all ones and drop writes.
+ * read() returns the value (masked to 'size' bytes by the caller); both run
+ * synchronously inside part_pio_read/write and may post/signal to the guest
+ * but must not register or unregister traps. */
+#define PART_MAX_PIO_RANGES 16u
+struct part_pio_ops {
+	uint32_t (*read)(void *arg, uint16_t port, unsigned size);
+	void     (*write)(void *arg, uint16_t port, unsigned size, uint32_t val);
+};
+/* 0, -EINVAL (count 0, range past 0xFFFF, no ops), -EEXIST (overlaps a
+ * claimed range), -ENOSPC (PART_MAX_PIO_RANGES), -ENOMEM. */
+int  part_pio_register(struct part *p, uint16_t base, uint16_t count,
+		       const struct part_pio_ops *ops, void *arg);
+int  part_pio_unregister(struct part *p, uint16_t base);   /* 0 or -ENOENT */
+/* The guest's IN/OUT on vCPU vp; size 1, 2 or 4 (others: all ones / dropped). */
+uint32_t part_pio_read(struct part *p, uint32_t vp, uint16_t port, unsigned size);
+void     part_pio_write(struct part *p, uint32_t vp, uint16_t port, unsigned size, uint32_t val);
+uint64_t part_pio_exits(const struct part *p);             /* traps taken, claimed or not */
+
 /* Test hook: the Nth allocation of the host partition core from now fails
  * (0 = the next one), -1 disables.  Process-wide. */
 void part_alloc_fail_after(long n);

@@ -80,6 +80,8 @@ struct part {
 	struct part_stats p_st;
 
 	struct part_host_timer *p_htimers; /* host_timer.c: every created timer */
+
+	struct part_pio *p_pio;      /* pio.c: port I/O traps, allocated on first register */
 };
 
 /* partition.c */
@@ -90,6 +92,9 @@ struct part_port *part_port_find(struct part *p, uint32_t conn_id);
 bool part_is_hyperv(const struct part *p);
 void part_trace(const struct part *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* pio.c */
+void part_pio_free(struct part *p);
 
 /* synic.c: MSR half and delivery */
 int  synic_rdmsr(struct part *p, struct part_vcpu *v, uint32_t msr, uint64_t *val);

@@ -471,20 +471,24 @@ static void rpc_hypercall(struct hsess *s, const struct ctl_req *rq, struct ctl_
 		hsess_publish(s, (uint32_t)rq->a[1], true);
 }
 
-/* No port I/O device is modelled yet: reads float high, writes vanish. */
+/* Port I/O: the partition's traps (the emulated IDE disk); unclaimed
+ * ports read all ones and drop writes. */
 static void rpc_pio_read(struct hsess *s, const struct ctl_req *rq, struct ctl_rep *rp)
 {
 	if (rq->a[0] > 0xFFFF || (rq->a[1] != 1 && rq->a[1] != 2 && rq->a[1] != 4)) {
 		rp->status = -EINVAL;
 		return;
 	}
-	rp->v[0] = rq->a[1] == 4 ? 0xFFFFFFFFu : (1u << (8u * rq->a[1])) - 1u;
+	rp->v[0] = part_pio_read(s->s_part, rq->h.cpu, (uint16_t)rq->a[0], (unsigned)rq->a[1]);
 }
 
 static void rpc_pio_write(struct hsess *s, const struct ctl_req *rq, struct ctl_rep *rp)
 {
-	if (rq->a[0] > 0xFFFF || (rq->a[1] != 1 && rq->a[1] != 2 && rq->a[1] != 4))
+	if (rq->a[0] > 0xFFFF || (rq->a[1] != 1 && rq->a[1] != 2 && rq->a[1] != 4)) {
 		rp->status = -EINVAL;
+		return;
+	}
+	part_pio_write(s->s_part, rq->h.cpu, (uint16_t)rq->a[0], (unsigned)rq->a[1], (uint32_t)rq->a[2]);
 }
 
 static void rpc_stats(struct hsess *s, const struct ctl_req *rq, struct ctl_rep *rp)
