@@ -2,6 +2,7 @@
  * outbound message queue, vmbs_pump and counters. */
 #include "sim/hostd/vmbs_var.h"
 #include "sim/hostd/vmbs_check_var.h"
+#include "sim/hostd/vmbs_fault_var.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -155,6 +156,8 @@ struct vmbs_chan *vmbs_chan_by_event_flag(struct vmbs *vb, uint32_t flag)
  * the next pump.  Anything else (bad VP) loses the message. */
 void vmbs_outq_flush(struct vmbs *vb)
 {
+	if (vflt_on(vb) && vflt_outq_blocked(vb))
+		return;
 	while (vb->vb_outq_len) {
 		struct vmbs_outmsg *om = &vb->vb_outq[vb->vb_outq_head];
 		int rc = synic_post(vb->vb_part, om->om_vp, VMBUS_MESSAGE_SINT, HVMSG_VMBUS,
@@ -175,6 +178,8 @@ void vmbs_send_msg(struct vmbs *vb, const void *msg, uint32_t len)
 	struct vmbus_msg_hdr h;
 	memcpy(&h, msg, sizeof h);
 	vmbs_trace(vb, "vmbs: -> type %u len %u vp %u", h.msgtype, len, vb->vb_msg_vp);
+	if (vflt_on(vb) && vflt_out(vb, msg, len))
+		return;
 	if (vb->vb_outq_len >= vb->vb_outq_cap) {
 		vmbs_reject(vb, VMBS_REJ_OUTQ_FULL);
 		return;
@@ -288,6 +293,8 @@ static void vmbs_h_tl_connect(struct vmbs *vb, const struct part_posted_msg *m, 
 /* One message copied out of a port: table checks, then the handler. */
 static void vmbs_dispatch(struct vmbs *vb, const struct part_posted_msg *m, uint32_t conn)
 {
+	if (vflt_on(vb) && vflt_in(vb, m, conn, vmbs_dispatch))
+		return;
 	vb->vb_st.msgs_in++;
 	VCHK_HOOK(vb, vchk_msg_in(vb, m));
 	if (m->message_type != HVMSG_VMBUS || m->payload_size < sizeof(struct vmbus_msg_hdr)) {
@@ -429,6 +436,7 @@ void vmbs_destroy(struct vmbs *vb)
 		part_port_remove(vb->vb_part, VMBUS_EVENT_CONNECTION_ID);
 	vmbs_free(vb->vb_outq);
 	vchk_destroy(vb);
+	vflt_destroy(vb);
 	vmbs_free(vb);
 }
 
@@ -449,6 +457,8 @@ static void vmbs_drain_port(struct vmbs *vb, uint32_t conn)
 bool vmbs_pump(struct vmbs *vb)
 {
 	vb->vb_kicked = false;
+	if (vflt_on(vb))
+		vflt_pump(vb, vmbs_dispatch);
 	if (vb->vb_port4)
 		vmbs_drain_port(vb, VMBUS_MESSAGE_CONNECTION_ID_4);
 	vmbs_drain_port(vb, VMBUS_MESSAGE_CONNECTION_ID);

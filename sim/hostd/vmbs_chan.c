@@ -3,6 +3,7 @@
  * era, and the send calls devices use. */
 #include "sim/hostd/vmbs_var.h"
 #include "sim/hostd/vmbs_check_var.h"
+#include "sim/hostd/vmbs_fault_var.h"
 
 #include <errno.h>
 #include <string.h>
@@ -66,6 +67,8 @@ void vmbs_chan_signal_guest(struct vmbs_chan *ch)
 {
 	struct vmbs *vb = ch->ch_vb;
 	int rc;
+	if (vflt_on(vb) && vflt_irq_lose(ch))
+		return;
 	if (vb->vb_version < VMBUS_VERSION_WIN8) {
 		/* 0.13 / 1.1: relid bit in the interrupt page, then the shared
 		 * flag 0 of SINT 2 on VP 0. */
@@ -313,6 +316,8 @@ bool vmbs_chan_process(struct vmbs_chan *ch)
 {
 	struct vmbs *vb = ch->ch_vb;
 	if (ch->ch_state != VMBS_CHS_OPEN)
+		return false;
+	if (vflt_on(vb) && vflt_stalled(ch))
 		return false;
 	/* A signal also means "space freed in the ring you write". */
 	if (hring_out_unblocked(&ch->ch_out) && ch->ch_ops->writable) {

@@ -2,6 +2,7 @@
  * every range and PFN (RELIABILITY.md 5.4), caps, teardown (deferred while a
  * ring uses it). */
 #include "sim/hostd/vmbs_var.h"
+#include "sim/hostd/vmbs_fault_var.h"
 
 #include <errno.h>
 #include <string.h>
@@ -123,6 +124,11 @@ static void vmbs_gpadl_complete(struct vmbs *vb, struct vmbs_gpadl *gp)
 {
 	enum vmbs_rej why;
 	uint32_t relid = gp->gp_chan->ch_relid, handle = gp->gp_handle;
+	if (vflt_on(vb) && vflt_gpadl_fail(vb, relid)) {
+		vmbs_gpadl_free(vb, gp);
+		vmbs_gpadl_created(vb, relid, handle, VMBUS_STATUS_UNSUCCESSFUL);
+		return;
+	}
 	if (vmbs_gpadl_parse(vb, gp, &why) != 0) {
 		vmbs_gpadl_free(vb, gp);
 		vmbs_gpadl_refuse(vb, relid, handle, why);

@@ -171,7 +171,7 @@ void vmbs_chan_free(struct vmbs_chan *ch)
 	vmbs_free(ch);
 }
 
-static void vmbs_chan_rescind(struct vmbs_chan *ch)
+void vmbs_chan_rescind(struct vmbs_chan *ch)
 {
 	struct vmbs *vb = ch->ch_vb;
 	ch->ch_removed = true;

@@ -148,6 +148,8 @@ void vmbs_offer_send(struct vmbs *vb, struct vmbs_chan *ch);
 struct vmbs_chan *vmbs_chan_lookup(struct vmbs *vb, uint32_t relid);
 /* Free a channel object: relid, monitor id, GPADLs; calls ops->rescinded. */
 void vmbs_chan_free(struct vmbs_chan *ch);
+/* Rescind one channel (hot remove of a primary uses vmbs_dev_remove). */
+void vmbs_chan_rescind(struct vmbs_chan *ch);
 
 /* vmbs_gpadl.c */
 void vmbs_h_gpadl_header(struct vmbs *vb, const struct part_posted_msg *m, uint32_t conn);
