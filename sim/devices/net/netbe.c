@@ -417,7 +417,6 @@ void netbe_close(struct netbe *be)
 	if (be->be_pair)
 		be->be_pair->be_pair = NULL;
 	netbe_rxq_clear(be);
-	if (be->be_pcap)
-		fclose(be->be_pcap);
+	netbe_pcap_close(be->be_pcap);
 	netbe_free(be);
 }

@@ -4,9 +4,8 @@
 
 #include "sim/devices/net/netbe.h"
 
-#include <stdio.h>
-
 struct netbe;
+struct netbe_pcap;
 
 /* One back-end kind.  send gets a frame the generic layer already made
  * acceptable for the kind's caps (segmented / checksummed / tag inserted
@@ -37,7 +36,7 @@ struct netbe {
 	struct netbe_caps be_caps;   /* advertised (netbe_caps) */
 	struct netbe_caps be_raw;    /* what ops->send takes as is; the rest is fixed up in software */
 	struct netbe_stats be_stats;
-	FILE   *be_pcap;          /* capture beside the back end, NULL when off */
+	struct netbe_pcap *be_pcap;         /* capture beside the back end, NULL when off */
 	struct netbe_queue be_rxq;   /* frames for cb->rx (peer replies, pair) */
 	bool    be_want_writable;    /* -EAGAIN was returned: call cb->writable on space */
 	/* PEER */
@@ -71,10 +70,11 @@ int netbe_soft_offload(const uint8_t *frame, size_t len, const struct netbe_meta
 size_t netbe_soft_count(const uint8_t *frame, size_t len, const struct netbe_meta *m);
 
 /* pcap capture file (netbe_pcap.c). */
-int  netbe_pcap_open(const char *path, FILE **out);
-void netbe_pcap_write(FILE *f, const uint8_t *frame, size_t len);
+int  netbe_pcap_open(const char *path, struct netbe_pcap **out);
+void netbe_pcap_close(struct netbe_pcap *pc);   /* NULL-tolerant */
+void netbe_pcap_write(struct netbe_pcap *pc, const uint8_t *frame, size_t len);
 /* Write a frame with offload metadata as the complete frames it stands for. */
-void netbe_pcap_write_meta(FILE *f, const uint8_t *frame, size_t len, const struct netbe_meta *m);
+void netbe_pcap_write_meta(struct netbe_pcap *pc, const uint8_t *frame, size_t len, const struct netbe_meta *m);
 
 /* Per-kind openers. */
 int netbe_peer_init(struct netbe *be, const struct netbe_config *cfg);
