@@ -38,6 +38,10 @@ struct nfx {
 	size_t flen[NFX_MAXFRAMES];
 	struct netbe_meta fmeta[NFX_MAXFRAMES];
 	unsigned nframes;
+	/* transfer-page packets read while looking for a completion */
+	uint8_t pend[16][2048];
+	uint32_t pend_len[16];
+	unsigned pend_q[16], npend;
 };
 
 static inline void nfx_peer_rx(void *arg, const uint8_t *frame, size_t len, const struct netbe_meta *m)
@@ -211,6 +215,18 @@ static inline void nfx_nvsp_up(struct nfx *n, uint32_t version)
 	assert_int_equal(nfx_u32(out, 4), NVSP_STAT_SUCCESS);
 }
 
+/* Put bytes into send-buffer section idx and post SEND_RNDIS_PKT on q
+ * without waiting (for inputs that close the channel). */
+static inline void nfx_rndis_post(struct nfx *n, unsigned q, uint32_t chan_type, uint32_t idx,
+				  const void *msg, uint32_t len)
+{
+	uint8_t *sb = gmem_ptr(n->f->gm, n->sbuf_gpa + (uint64_t)idx * 6144u, len);
+	assert_non_null(sb);
+	memcpy(sb, msg, len);
+	struct nvsp_rndis_pkt p = { NVSP_MSG1_SEND_RNDIS_PKT, chan_type, idx, len };
+	nfx_send(n, q, ++n->tid, &p, sizeof p);
+}
+
 /* Put bytes into send-buffer section idx and send SEND_RNDIS_PKT on q;
  * returns the NVSP status of the completion. */
 static inline uint32_t nfx_rndis_send(struct nfx *n, unsigned q, uint32_t chan_type, uint32_t idx,
@@ -230,6 +246,11 @@ static inline uint32_t nfx_rndis_send(struct nfx *n, unsigned q, uint32_t chan_t
 		uint32_t wlen;
 		uint16_t t = nfx_recv(n, q, out, &plen, &got, whole, &wlen);
 		assert_int_not_equal(t, 0);
+		if (t == VMBUS_PKT_DATA_USING_XFER_PAGES && n->npend < 16 && wlen <= 2048) {
+			memcpy(n->pend[n->npend], whole, wlen);
+			n->pend_len[n->npend] = wlen;
+			n->pend_q[n->npend++] = q;
+		}
 		if (t == VMBUS_PKT_COMP && got == tid) {
 			assert_int_equal(nfx_u32(out, 0), NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE);
 			return nfx_u32(out, 4);
@@ -247,11 +268,24 @@ static inline uint32_t nfx_rx(struct nfx *n, unsigned q, uint8_t *msg, uint32_t 
 	uint32_t wlen;
 	uint64_t tid;
 	uint16_t t;
-	do {
-		t = nfx_recv(n, q, NULL, NULL, &tid, whole, &wlen);
-		if (!t)
-			return 0;
-	} while (t != VMBUS_PKT_DATA_USING_XFER_PAGES);
+	unsigned pi;
+	for (pi = 0; pi < n->npend && n->pend_q[pi] != q; pi++)
+		;
+	if (pi < n->npend) {
+		memcpy(whole, n->pend[pi], n->pend_len[pi]);
+		wlen = n->pend_len[pi];
+		memcpy(&tid, whole + 8, 8);
+		n->npend--;
+		memmove(n->pend[pi], n->pend[pi + 1], (n->npend - pi) * sizeof n->pend[0]);
+		memmove(&n->pend_len[pi], &n->pend_len[pi + 1], (n->npend - pi) * sizeof n->pend_len[0]);
+		memmove(&n->pend_q[pi], &n->pend_q[pi + 1], (n->npend - pi) * sizeof n->pend_q[0]);
+	} else {
+		do {
+			t = nfx_recv(n, q, NULL, NULL, &tid, whole, &wlen);
+			if (!t)
+				return 0;
+		} while (t != VMBUS_PKT_DATA_USING_XFER_PAGES);
+	}
 	uint16_t off8;
 	memcpy(&off8, whole + 2, 2);
 	uint16_t pageset;
