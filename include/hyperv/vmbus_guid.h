@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* A GUID as it appears on the wire (offers, TL connect, INITIATE_CONTACT
  * client id).  Microsoft mixed-endian encoding of the text form
@@ -191,5 +192,16 @@ _Static_assert(sizeof(struct vmbus_guid) == 16, "GUID");
 #define VMBUS_INST_AZURE_SCSI0 { 0x1a, 0x78, 0xb3, 0xf8, 0x82, 0x1e, 0x18, 0x48, \
 	0xa1, 0xc3, 0x63, 0xd8, 0x06, 0xec, 0x15, 0xbb }
 #define VMBUS_INST_AZURE_SCSI0_STR "f8b3781a-1e82-4818-a1c3-63d806ec15bb"
+
+/* The usual text form.  The first three fields are little endian on the
+ * wire, so their bytes print in reverse. */
+static inline void vmbus_guid_format(const struct vmbus_guid *g, char out[37])
+{
+	const uint8_t *b = g->bytes;
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
 
 #endif /* HYPERV_VMBUS_GUID_H */

@@ -17,16 +17,6 @@ void gk_vmbus_version_str(uint32_t version, char *buf, unsigned len)
 		 version & VMBUS_VERSION_MINOR_MASK);
 }
 
-static void guid_str(const struct vmbus_guid *g, char out[37])
-{
-	const uint8_t *b = (const uint8_t *)g;
-	/* Mixed endian: the first three fields are little endian. */
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-}
-
 static void fill(struct gk_vmbus_report *r)
 {
 	struct vmbus_softc *sc = &vmbus_sc;
@@ -42,8 +32,8 @@ static void fill(struct gk_vmbus_report *r)
 		struct gk_vmbus_offer *o = &r->offer[r->noffers++];
 		memset(o, 0, sizeof *o);
 		o->relid = ch->ch_relid;
-		guid_str(&ch->ch_offer.if_type, o->class_id);
-		guid_str(&ch->ch_offer.if_instance, o->instance_id);
+		vmbus_guid_format(&ch->ch_offer.if_type, o->class_id);
+		vmbus_guid_format(&ch->ch_offer.if_instance, o->instance_id);
 		o->subidx = ch->ch_subidx;
 		o->flags = ch->ch_offer.chan_flags;
 		o->monitor = ch->ch_monitor && !sc->cfg.force_hypercall;

@@ -40,6 +40,7 @@ uint32_t vmbs_chan_target_vp(const struct vmbs_chan *ch) { return ch->ch_target_
 const uint8_t *vmbs_chan_open_data(const struct vmbs_chan *ch) { return ch->ch_open_data; }
 uint32_t vmbs_chan_version(const struct vmbs_chan *ch) { return ch->ch_vb->vb_version; }
 struct vmbs *vmbs_chan_server(const struct vmbs_chan *ch) { return ch->ch_vb; }
+const struct vmbs_dev_params *vmbs_chan_params(const struct vmbs_chan *ch) { return ch->ch_params; }
 
 /* ---- guest signals ---------------------------------------------------------------- */
 

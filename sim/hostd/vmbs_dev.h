@@ -94,7 +94,9 @@ bool     vmbs_chan_is_open(const struct vmbs_chan *ch);
 uint32_t vmbs_chan_target_vp(const struct vmbs_chan *ch);
 /* The user data of OPENCHANNEL (120 bytes), valid while open. */
 const uint8_t *vmbs_chan_open_data(const struct vmbs_chan *ch);
-uint32_t vmbs_chan_version(const struct vmbs_chan *ch);  /* negotiated VMBus version */
+uint32_t vmbs_chan_version(const struct vmbs_chan *ch);
+/* The offer parameters of the channel's device (shared by its sub-channels). */
+const struct vmbs_dev_params *vmbs_chan_params(const struct vmbs_chan *ch);  /* negotiated VMBus version */
 struct vmbs *vmbs_chan_server(const struct vmbs_chan *ch);
 
 /* ---- sending on an open channel -------------------------------------------

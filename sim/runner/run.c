@@ -59,6 +59,35 @@ int run_need_guest(struct run_state *st, const char *what)
 	return 0;
 }
 
+void run_on_guest_shutdown(void *arg, uint32_t flags, uint32_t reason)
+{
+	struct run_state *st = arg;
+	(void)reason;
+	__atomic_store_n(&st->shutdown_flags, flags, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->shutdown_requested, 1, __ATOMIC_RELEASE);
+}
+
+int run_guest_shutdown_in_order(struct run_state *st)
+{
+	if (st->guest_down)
+		return 0;
+	struct gk_runtime *rt = session_runtime(st->ss);
+	int rc = 0;
+	gk_guest_ic_on_shutdown(NULL, NULL);
+	if (st->vmbus_up && (rc = gk_guest_vmbus_disconnect(rt)) != 0)
+		run_fail(st, "shutdown: VMBus disconnect: %s", run_why_errno(rc));
+	if (st->ics_started && rc == 0 && (rc = gk_guest_ic_stop(rt)) != 0)
+		run_fail(st, "shutdown: stopping the ICs: %s", run_why_errno(rc));
+	if (st->booted && rc == 0 && (rc = gk_guest_shutdown(rt)) != 0)
+		run_fail(st, "shutdown: platform: %s", run_why_errno(rc));
+	st->guest_down = true;
+	uint32_t f = __atomic_load_n(&st->shutdown_flags, __ATOMIC_RELAXED);
+	run_info(st, "guest: %s%s in order (drivers detached, channels closed, UNLOAD)%s",
+		 f & 2 ? "rebooting" : f & 4 ? "hibernating" : "shut down",
+		 f & 1 ? " (forced)" : "", rc ? ": FAILED" : "");
+	return rc ? -1 : 0;
+}
+
 static int do_step(struct run_state *st, const struct scn_step *step)
 {
 	return step->def->run(st, step->args);
@@ -99,6 +128,11 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		uint64_t sv0 = session_now_ns(st.ss);
 		st.why[0] = '\0';
 		int rc = do_step(&st, step);
+		/* The guest accepted a shutdown request during the step: it goes
+		 * down now, as its OS would, whatever the scenario does next. */
+		if (rc == 0 && !st.guest_down &&
+		    __atomic_load_n(&st.shutdown_requested, __ATOMIC_ACQUIRE))
+			rc = run_guest_shutdown_in_order(&st);
 		uint64_t sv1 = session_now_ns(st.ss);
 		double virt = (double)(sv1 - sv0) / 1e9;
 		if (rc == 0 && sv1 - sv0 > step->timeout_ms * 1000000ull)
@@ -122,6 +156,7 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		res->steps_passed++;
 	}
 	res->virt_s = (double)(session_now_ns(st.ss) - v_start) / 1e9;
+	gk_guest_ic_on_shutdown(NULL, NULL);
 	/* Orderly guest shutdown: drivers detach, channels close, UNLOAD. */
 	if (st.vmbus_up && !st.guest_down)
 		gk_guest_vmbus_disconnect(session_runtime(st.ss));

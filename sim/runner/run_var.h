@@ -23,7 +23,10 @@ struct run_state {
 	/* The guest shut itself down in order (IC shutdown request): later
 	 * steps that need a running guest fail, the run's end skips teardown. */
 	bool                   guest_down;
-	uint32_t               guest_down_flags;
+	/* Set from guest context by the shutdown IC's hook (another thread in
+	 * split mode): the guest accepted a host shutdown request. */
+	int                    shutdown_requested;   /* atomic */
+	uint32_t               shutdown_flags;       /* atomic */
 	char                   why[512];
 };
 
@@ -35,6 +38,11 @@ const char *run_why_errno(int rc);
 /* Detail lines under a step (indented), suppressed by -q. */
 __attribute__((format(printf, 2, 3)))
 void run_info(struct run_state *st, const char *fmt, ...);
+/* The shutdown IC's hook (gk_guest_ic_on_shutdown): arg is the run_state. */
+void run_on_guest_shutdown(void *arg, uint32_t flags, uint32_t reason);
+/* The guest accepted a shutdown request: shut it down in order (drivers
+ * detach, channels close, UNLOAD, platform off) as its OS would.  Once. */
+int run_guest_shutdown_in_order(struct run_state *st);
 /* Fails the step unless the guest is up and running. */
 int run_need_guest(struct run_state *st, const char *what);
 

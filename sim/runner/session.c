@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/devices/hostcmd.h"
 #include "sim/devices/hostside.h"
 #include "sim/guest/guest_actions.h"
 #include "sim/guest/runtime.h"
@@ -30,6 +32,7 @@
 
 #define HOSTD_START_TIMEOUT_MS 5000
 #define HOSTD_STOP_TIMEOUT_MS  3000
+#define SESSION_CTL_TIMEOUT_MS 5000
 
 struct session {
 	enum run_mode        mode;
@@ -41,6 +44,10 @@ struct session {
 	pid_t                hostd_pid;   /* a daemon we started, else 0 */
 	char                 tmpdir[64];
 	char                 sock[108];
+	char                 ctl_path[108];   /* split: the daemon's control socket */
+	int                  ctl_fd;          /* connected lazily, -1 */
+	char                 ctl_buf[1 << 16];
+	size_t               ctl_have;
 };
 
 static uint64_t mono_ms(void)
@@ -192,6 +199,11 @@ static void stop_hostd(struct session *ss)
 		ss->hostd_pid = 0;
 	}
 	if (ss->tmpdir[0]) {
+		char extra[sizeof ss->sock + 8];
+		snprintf(extra, sizeof extra, "%s.ctl", ss->sock);
+		unlink(extra);
+		snprintf(extra, sizeof extra, "%s.lock", ss->sock);
+		unlink(extra);
 		unlink(ss->sock);
 		rmdir(ss->tmpdir);
 		ss->tmpdir[0] = '\0';
@@ -207,6 +219,7 @@ static int open_split(struct session *ss, const struct session_opts *o,
 			return -1;
 		sock = ss->sock;
 	}
+	snprintf(ss->ctl_path, sizeof ss->ctl_path, "%.100s.ctl", sock);
 	ss->t = gk_split_connect(sock, s->profile, s->vcpus, s->memory_mb << 20, err, errlen);
 	return ss->t ? 0 : -1;
 }
@@ -220,6 +233,7 @@ struct session *session_open(const struct session_opts *o, const struct scenario
 		return NULL;
 	}
 	ss->mode = o->mode;
+	ss->ctl_fd = -1;
 	int rc = o->mode == RUN_INPROC ? open_inproc(ss, s, err, errlen)
 				       : open_split(ss, o, s, err, errlen);
 	if (rc == 0) {
@@ -247,6 +261,8 @@ void session_close(struct session *ss)
 	if (!ss)
 		return;
 	gk_runtime_destroy(ss->rt);
+	if (ss->ctl_fd >= 0)
+		close(ss->ctl_fd);
 	/* The host side first: closing its channels may still raise
 	 * interrupts through the partition's notifier, whose argument is the
 	 * inproc transport, so that must outlive it. */
@@ -267,4 +283,103 @@ struct gk_runtime *session_runtime(struct session *ss)
 uint64_t session_now_ns(struct session *ss)
 {
 	return ss->t->ops->now_ns(ss->t);
+}
+
+/* ---- host commands ------------------------------------------------------------ */
+
+static int ctl_connect(struct session *ss, char *err, size_t errlen)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", ss->ctl_path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		snprintf(err, errlen, "cannot reach the daemon's control socket %s: %s",
+			 ss->ctl_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	ss->ctl_fd = fd;
+	ss->ctl_have = 0;
+	return 0;
+}
+
+/* One line out, one line back, each within the timeout. */
+static json_t *ctl_roundtrip(struct session *ss, json_t *req, char *err, size_t errlen)
+{
+	if (ss->ctl_fd < 0 && ctl_connect(ss, err, errlen) != 0)
+		return NULL;
+	char *text = json_dumps(req, JSON_COMPACT);
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	size_t len = strlen(text);
+	text[len] = '\n'; /* json_dumps leaves room: it NUL-terminates */
+	size_t off = 0;
+	uint64_t deadline = mono_ms() + SESSION_CTL_TIMEOUT_MS;
+	while (off < len + 1) {
+		ssize_t n = send(ss->ctl_fd, text + off, len + 1 - off, MSG_NOSIGNAL);
+		if (n <= 0) {
+			free(text);
+			snprintf(err, errlen, "control socket: %s", n < 0 ? strerror(errno) : "closed");
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	free(text);
+	for (;;) {
+		char *nl = memchr(ss->ctl_buf, '\n', ss->ctl_have);
+		if (nl) {
+			size_t line = (size_t)(nl - ss->ctl_buf);
+			json_error_t je;
+			json_t *reply = json_loadb(ss->ctl_buf, line, 0, &je);
+			memmove(ss->ctl_buf, nl + 1, ss->ctl_have - line - 1);
+			ss->ctl_have -= line + 1;
+			if (!reply)
+				snprintf(err, errlen, "the daemon sent a reply that is not JSON");
+			return reply;
+		}
+		if (ss->ctl_have == sizeof ss->ctl_buf) {
+			snprintf(err, errlen, "the daemon's reply is too long");
+			return NULL;
+		}
+		uint64_t now = mono_ms();
+		struct pollfd pfd = { .fd = ss->ctl_fd, .events = POLLIN };
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0) {
+			snprintf(err, errlen, "the daemon did not answer within %d ms",
+				 SESSION_CTL_TIMEOUT_MS);
+			return NULL;
+		}
+		ssize_t n = recv(ss->ctl_fd, ss->ctl_buf + ss->ctl_have,
+				 sizeof ss->ctl_buf - ss->ctl_have, 0);
+		if (n <= 0) {
+			snprintf(err, errlen, "the daemon closed its control socket");
+			return NULL;
+		}
+		ss->ctl_have += (size_t)n;
+	}
+}
+
+json_t *session_host_cmd(struct session *ss, json_t *req, char *err, size_t errlen)
+{
+	if (ss->mode == RUN_INPROC) {
+		json_t *r = hostcmd_exec(ss->host, req);
+		if (!r)
+			snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	/* Our own guest: the daemon knows it by our pid. */
+	json_t *copy = json_deep_copy(req);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_object_set_new(copy, "pid", json_integer(getpid()));
+	json_t *r = ctl_roundtrip(ss, copy, err, errlen);
+	json_decref(copy);
+	return r;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct scenario;
 struct gk_runtime;
 
@@ -28,6 +30,11 @@ struct session *session_open(const struct session_opts *o, const struct scenario
 void session_close(struct session *ss); /* NULL-tolerant; stops a daemon it started */
 
 struct gk_runtime *session_runtime(struct session *ss);
+/* Run a host command (sim/devices/hostcmd.h) on this guest's host: a
+ * direct call inproc, the daemon's control socket in split mode.  Returns
+ * the reply (new reference; it may say "ok": false), or NULL with a reason
+ * in err when the host could not be asked at all. */
+json_t *session_host_cmd(struct session *ss, json_t *req, char *err, size_t errlen);
 /* Guest time since the session began, ns. */
 uint64_t session_now_ns(struct session *ss);
 

@@ -136,6 +136,7 @@ static int boot_vmbus(struct run_state *st, const struct scn_boot *b)
 {
 	struct gk_runtime *rt = session_runtime(st->ss);
 	struct gk_ic_config icc = { .kvp_timeout_ns = 0 };
+	gk_guest_ic_on_shutdown(run_on_guest_shutdown, st);
 	int rc = gk_guest_ic_start(rt, &icc);
 	if (rc != 0)
 		return run_fail(st, "cannot register the IC drivers: %s", run_why_errno(rc));

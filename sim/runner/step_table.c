@@ -5,11 +5,20 @@
 #include "sim/runner/scn_step.h"
 
 extern const struct scn_step_def scn_step_boot, scn_step_expect, scn_step_wait;
+extern const struct scn_step_def scn_step_host, scn_step_host_expect;
+extern const struct scn_step_def scn_step_guest_kvp, scn_step_guest_kvpd, scn_step_expect_ic,
+	scn_step_expect_shutdown;
 
 const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_boot,
 	&scn_step_expect,
 	&scn_step_wait,
+	&scn_step_host,
+	&scn_step_host_expect,
+	&scn_step_guest_kvp,
+	&scn_step_guest_kvpd,
+	&scn_step_expect_ic,
+	&scn_step_expect_shutdown,
 	NULL,
 };
 

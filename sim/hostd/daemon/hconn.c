@@ -67,6 +67,11 @@ static void hconn_kick(void *arg)
 	event_active(c->c_ev_kick, EV_TIMEOUT, 0);
 }
 
+void hconn_kick_pump(struct hconn *c)
+{
+	hconn_kick(c);
+}
+
 static void hconn_on_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct hconn *c = arg;
@@ -283,6 +288,10 @@ struct hconn *hconn_new(struct hostd *d, int fd)
 	c->c_d = d;
 	c->c_fd = fd;
 	c->c_id = ++d->d_next_id;
+	struct ucred cred;
+	socklen_t clen = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+		c->c_pid = cred.pid;
 	snprintf(c->c_tag, sizeof c->c_tag, "conn %u", c->c_id);
 	struct hsess_env env = {
 		.max_mem_bytes = d->d_cfg.max_mem_bytes,

@@ -234,6 +234,7 @@ struct hostd *hostd_create(const struct hostd_config *cfg, char *err,
 	snprintf(d->d_lock_path, sizeof d->d_lock_path, "%s.lock", d->d_path);
 	d->d_lock_fd = -1;
 	d->d_listen_fd = -1;
+	d->d_ctl_fd = -1;
 	d->d_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->d_stop_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
@@ -249,6 +250,19 @@ struct hostd *hostd_create(const struct hostd_config *cfg, char *err,
 		snprintf(err, errlen, "libevent setup failed");
 		goto fail;
 	}
+	if (cfg->control_path && cfg->control_path[0]) {
+		if (strlen(cfg->control_path) > HOSTD_SOCKET_PATH_MAX) {
+			snprintf(err, errlen, "control socket path is longer than %u bytes",
+				 HOSTD_SOCKET_PATH_MAX);
+			goto fail;
+		}
+		snprintf(d->d_ctl_path, sizeof d->d_ctl_path, "%s", cfg->control_path);
+	} else if (plen + 4 <= HOSTD_SOCKET_PATH_MAX) {
+		snprintf(d->d_ctl_path, sizeof d->d_ctl_path, "%s.ctl", d->d_path);
+	}
+	d->d_cfg.control_path = d->d_ctl_path;
+	if (d->d_ctl_path[0] && hctl_open(d, err, errlen) != 0)
+		goto fail;
 	*exit_code = 0;
 	return d;
 fail:
@@ -276,6 +290,7 @@ void hostd_destroy(struct hostd *d)
 {
 	if (!d)
 		return;
+	hctl_close(d);
 	while (d->d_conns)
 		hconn_close(d->d_conns, "daemon stopping", false);
 	if (d->d_ev_listen)

@@ -20,6 +20,9 @@ struct hsess_ext;
 
 struct hostd_config {
 	const char *socket_path;  /* borrowed for the call; copied */
+	/* The operator's JSON-lines control socket (hctl.c); NULL or "" =
+	 * socket_path + ".ctl" when that fits in a socket path. */
+	const char *control_path;
 	uint32_t max_guests;      /* sessions past HELLO; 0 = default */
 	uint64_t max_mem_bytes;   /* per guest; 0 = CTL_MAX_MEM_BYTES */
 	int      verbose;         /* 0 quiet, 1 session events, 2 traces */

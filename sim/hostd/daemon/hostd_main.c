@@ -19,9 +19,11 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hvsim-hostd --socket PATH [--foreground] [--max-guests N]\n"
-		"                   [--max-mem-mib N] [--test-hooks] [-v]...\n"
+		"usage: hvsim-hostd --socket PATH [--control PATH] [--foreground]\n"
+		"                   [--max-guests N] [--max-mem-mib N] [--test-hooks] [-v]...\n"
 		"  --socket PATH     Unix socket to serve (at most %u bytes)\n"
+		"  --control PATH    JSON-lines control socket (default: the socket path + .ctl;\n"
+		"                    `hvsim ctl` talks to it)\n"
 		"  --foreground      stay in the foreground (always the case)\n"
 		"  --max-guests N    guest sessions at once, 1..%u (default %u)\n"
 		"  --max-mem-mib N   guest memory cap per session in MiB (default 16384)\n"
@@ -92,6 +94,11 @@ int main(int argc, char **argv)
 			if (!val || cfg.socket_path)
 				goto bad;
 			cfg.socket_path = val;
+			i++;
+		} else if (!strcmp(a, "--control")) {
+			if (!val || cfg.control_path)
+				goto bad;
+			cfg.control_path = val;
 			i++;
 		} else if (!strcmp(a, "--max-guests")) {
 			if (parse_u64(val, 1, HOSTD_MAX_GUESTS_LIMIT, &v))

@@ -31,6 +31,7 @@ struct hconn {
 	struct hostd    *c_d;
 	struct hconn    *c_prev, *c_next;
 	unsigned         c_id;
+	int              c_pid;       /* the guest process (SO_PEERCRED), 0 unknown */
 	char             c_tag[32];
 	int              c_fd;
 	struct hsess    *c_sess;
@@ -61,7 +62,21 @@ struct hostd {
 	struct hconn    *d_conns;
 	unsigned         d_next_id;
 	struct hostd_stats d_stats;
+	/* The operator's control socket (hctl.c): JSON lines. */
+	char             d_ctl_path[HOSTD_SOCKET_PATH_MAX + 1];
+	int              d_ctl_fd;
+	bool             d_ctl_bound;
+	struct event    *d_ev_ctl;
+	struct hctl_client *d_ctl_clients;
+	unsigned         d_nctl;
 };
+
+/* hctl.c */
+/* Bind the control socket at d->d_ctl_path (mode 0600).  0 or -1 + err. */
+int  hctl_open(struct hostd *d, char *err, size_t errlen);
+void hctl_close(struct hostd *d);
+/* Ask the connection's loop to run the session's pump (after a command). */
+void hconn_kick_pump(struct hconn *c);
 
 /* hconn.c */
 struct hconn *hconn_new(struct hostd *d, int fd);

@@ -90,7 +90,6 @@ enum hsess_state hsess_state(const struct hsess *s) { return s->s_state; }
 int hsess_doorbell_fd(const struct hsess *s) { return s->s_db_fd; }
 struct part *hsess_part(struct hsess *s) { return s->s_part; }
 struct ctl_page *hsess_ctl_page(struct hsess *s) { return s->s_cp; }
-void *hsess_ext_ctx(struct hsess *s) { return s->s_ext_ctx; }
 
 /* Extension pumps per call: a pump that keeps saying "more" yields to the
  * loop and is kicked again instead of starving other sessions. */
@@ -112,6 +111,18 @@ void hsess_kick(struct hsess *s)
 		s->s_env.kick(s->s_env.arg);
 }
 struct gmem *hsess_gmem(struct hsess *s) { return s->s_gm; }
+void *hsess_ext_ctx(struct hsess *s) { return s->s_ext_attached ? s->s_ext_ctx : NULL; }
+
+bool hsess_hello_info(const struct hsess *s, const char **profile, uint32_t *ncpus,
+		      uint64_t *mem_bytes)
+{
+	if (s->s_state != HSESS_READY)
+		return false;
+	*profile = s->s_profile;
+	*ncpus = s->s_ncpus;
+	*mem_bytes = s->s_mem_bytes;
+	return true;
+}
 
 /* ---- partition outputs ---------------------------------------------------- */
 
@@ -329,6 +340,8 @@ static int hsess_make_ctl(struct hsess *s)
 static int hsess_setup(struct hsess *s, const struct ctl_hello *hello)
 {
 	s->s_ncpus = hello->ncpus;
+	memcpy(s->s_profile, hello->profile, sizeof s->s_profile);
+	s->s_mem_bytes = hello->mem_bytes;
 	s->s_gm = gmem_create(hello->mem_bytes);
 	if (!s->s_gm)
 		return errno ? -errno : -ENOMEM;

@@ -97,6 +97,9 @@ struct part *hsess_part(struct hsess *s);
  * which play the guest's side of it. */
 struct ctl_page *hsess_ctl_page(struct hsess *s);
 struct gmem *hsess_gmem(struct hsess *s);
+/* What HELLO said: profile name, vCPUs, memory; false before HELLO. */
+bool hsess_hello_info(const struct hsess *s, const char **profile, uint32_t *ncpus,
+		      uint64_t *mem_bytes);
 
 /* Event ports and the doorbell: a connection is published to the guest's
  * fast path (cp_db_valid) when added here, or lazily when the guest's

@@ -34,6 +34,8 @@ struct hsess {
 	uint32_t          s_echo_pending; /* bit i: echo port i was signalled */
 	void             *s_ext_ctx;      /* from s_env.ext->attach */
 	bool              s_ext_attached;
+	char              s_profile[CTL_PROFILE_NAME_MAX]; /* from HELLO */
+	uint64_t          s_mem_bytes;
 };
 
 #endif /* SIM_HOSTD_DAEMON_HSESS_VAR_H */

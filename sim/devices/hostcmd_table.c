@@ -1,0 +1,29 @@
+/* hostcmd_table.c -- every host command, from each device's hostcmd_*.c,
+ * in the order `hvsim ctl help` lists them. */
+#include <stddef.h>
+
+#include "sim/devices/hostcmd.h"
+
+extern const struct hostcmd_def hostcmd_help, hostcmd_vmbus, hostcmd_channels;
+extern const struct hostcmd_def hostcmd_ic_shutdown, hostcmd_ic_shutdown_status,
+	hostcmd_ic_heartbeat, hostcmd_ic_time_jump, hostcmd_ic_timesync;
+extern const struct hostcmd_def hostcmd_kvp_set, hostcmd_kvp_delete, hostcmd_kvp_get,
+	hostcmd_kvp_list, hostcmd_kvp_refresh, hostcmd_kvp_status;
+
+const struct hostcmd_def *const hostcmd_defs[] = {
+	&hostcmd_help,
+	&hostcmd_vmbus,
+	&hostcmd_channels,
+	&hostcmd_ic_shutdown,
+	&hostcmd_ic_shutdown_status,
+	&hostcmd_ic_heartbeat,
+	&hostcmd_ic_time_jump,
+	&hostcmd_ic_timesync,
+	&hostcmd_kvp_set,
+	&hostcmd_kvp_delete,
+	&hostcmd_kvp_get,
+	&hostcmd_kvp_list,
+	&hostcmd_kvp_refresh,
+	&hostcmd_kvp_status,
+	NULL,
+};
