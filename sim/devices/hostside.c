@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "sim/hostd/partition.h"
 #include "sim/hostd/vmbs.h"
 #include "sim/hostd/vmbs_check.h"
 
@@ -11,6 +12,8 @@ struct hostside {
 	struct part          *hs_part;
 	struct vmbs          *hs_vmbs;
 	struct icvsp         *hs_ic;
+	struct netvsp        *hs_nic[HOSTSIDE_MAX_NICS];
+	unsigned              hs_nnics;
 	struct hostside_notify hs_out;
 	void                 *hs_arg;
 };
@@ -27,6 +30,37 @@ static void hs_trace(void *arg, const char *line)
 	struct hostside *hs = arg;
 	if (hs->hs_out.trace)
 		hs->hs_out.trace(hs->hs_arg, line);
+}
+
+/* The NICs of cfg, in order; NETBE_PAIR NICs are paired two by two. */
+static int hs_nics_create(struct hostside *hs, struct part *p, const struct hostside_config *cfg)
+{
+	static const struct netvsp_notify nn = { .kick = hs_kick, .trace = hs_trace };
+	if (cfg->nnics > HOSTSIDE_MAX_NICS)
+		return -EINVAL;
+	int pending = -1;
+	for (unsigned i = 0; i < cfg->nnics; i++) {
+		int rc = netvsp_create(hs->hs_vmbs, part_profile(p), &cfg->nic[i], &nn, hs,
+				       &hs->hs_nic[i]);
+		if (rc)
+			return rc;
+		hs->hs_nnics = i + 1;
+		if (cfg->nic[i].no_backend || cfg->nic[i].be.kind != NETBE_PAIR)
+			continue;
+		if (pending < 0) {
+			pending = (int)i;
+			continue;
+		}
+		struct netbe *a = NULL, *b = NULL;
+		rc = netbe_pair(netvsp_be_cb(), hs->hs_nic[pending], netvsp_be_cb(), hs->hs_nic[i],
+				&a, &b);
+		if (rc)
+			return rc;
+		netvsp_attach_backend(hs->hs_nic[pending], a);
+		netvsp_attach_backend(hs->hs_nic[i], b);
+		pending = -1;
+	}
+	return 0;
 }
 
 struct hostside *hostside_create(struct part *p, struct gmem *gm,
@@ -68,6 +102,12 @@ struct hostside *hostside_create(struct part *p, struct gmem *gm,
 				return NULL;
 			}
 		}
+		int rc = hs_nics_create(hs, p, cfg);
+		if (rc) {
+			hostside_destroy(hs);
+			errno = -rc;
+			return NULL;
+		}
 	}
 	return hs;
 }
@@ -79,6 +119,8 @@ void hostside_destroy(struct hostside *hs)
 	/* The server first: its close/rescinded ops still reach the ICs. */
 	vmbs_destroy(hs->hs_vmbs);
 	icvsp_destroy(hs->hs_ic);
+	for (unsigned i = 0; i < hs->hs_nnics; i++)
+		netvsp_destroy(hs->hs_nic[i]);
 	free(hs);
 }
 
@@ -88,6 +130,9 @@ bool hostside_pump(struct hostside *hs)
 	/* After the server: an OPEN_RESULT goes out before the NEGOTIATE. */
 	if (hs->hs_ic && icvsp_pump(hs->hs_ic))
 		more = true;
+	for (unsigned i = 0; i < hs->hs_nnics; i++)
+		if (netvsp_pump(hs->hs_nic[i]))
+			more = true;
 	return more;
 }
 
@@ -144,4 +189,28 @@ int hostside_ic_kvp_get(struct hostside *hs, uint8_t pool, const char *key, char
 int hostside_ic_kvp_refresh(struct hostside *hs)
 {
 	return hs->hs_ic ? icvsp_kvp_refresh(hs->hs_ic) : -ENODEV;
+}
+
+struct netvsp *hostside_nic(struct hostside *hs, unsigned i)
+{
+	return i < hs->hs_nnics ? hs->hs_nic[i] : NULL;
+}
+
+int hostside_nic_link(struct hostside *hs, unsigned i, bool up, uint64_t speed_bps)
+{
+	struct netvsp *nic = hostside_nic(hs, i);
+	return nic ? netvsp_set_link(nic, up, speed_bps) : -ENODEV;
+}
+
+int hostside_nic_stats(struct hostside *hs, unsigned i, struct netvsp_stats *st,
+		       struct netvsp_info *info)
+{
+	struct netvsp *nic = hostside_nic(hs, i);
+	if (!nic)
+		return -ENODEV;
+	if (st)
+		netvsp_get_stats(nic, st);
+	if (info)
+		netvsp_get_info(nic, info);
+	return 0;
 }

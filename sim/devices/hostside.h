@@ -10,11 +10,14 @@
 #include <stdint.h>
 
 #include "sim/devices/ic/icvsp.h"
+#include "sim/devices/netvsp/netvsp.h"
 
 struct gmem;
 struct part;
 struct vmbs;
 struct hostside;
+
+#define HOSTSIDE_MAX_NICS 8u
 
 struct hostside_config {
 	bool     vmbus;           /* run a VMBus server (false: bare partition) */
@@ -25,6 +28,11 @@ struct hostside_config {
 	/* Run the protocol checker on the VMBus server (sim/hostd/vmbs_check.h:
 	 * read findings with vmbs_check_findings(hostside_vmbs(hs), ...)). */
 	bool     check;
+	/* Synthetic NICs (sim/devices/netvsp/netvsp.h), offered in this order
+	 * (the guest names them hn0, hn1, ...).  NICs whose back end is
+	 * NETBE_PAIR are wired to the next such NIC (NIC-to-NIC).  Needs vmbus. */
+	uint32_t nnics;
+	struct netvsp_config nic[HOSTSIDE_MAX_NICS];
 };
 
 struct hostside_notify {
@@ -62,5 +70,14 @@ int hostside_ic_kvp_set(struct hostside *hs, uint8_t pool, const char *key, cons
 int hostside_ic_kvp_delete(struct hostside *hs, uint8_t pool, const char *key);
 int hostside_ic_kvp_get(struct hostside *hs, uint8_t pool, const char *key, char *buf, size_t cap);
 int hostside_ic_kvp_refresh(struct hostside *hs);
+
+/* Synthetic NIC i (0-based, config order), NULL when there is none. */
+struct netvsp *hostside_nic(struct hostside *hs, unsigned i);
+/* Cable in/out and link speed (bit/s, 0 = unchanged) of NIC i: the guest
+ * gets MEDIA_CONNECT / MEDIA_DISCONNECT / LINK_SPEED_CHANGE.  -ENODEV. */
+int hostside_nic_link(struct hostside *hs, unsigned i, bool up, uint64_t speed_bps);
+/* Counters and negotiated state of NIC i.  -ENODEV. */
+int hostside_nic_stats(struct hostside *hs, unsigned i, struct netvsp_stats *st,
+		       struct netvsp_info *info);
 
 #endif /* SIM_DEVICES_HOSTSIDE_H */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sim/devices/hostside.h"
 #include "tests/unit/netvsp_fixture.h"
 
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -450,6 +451,40 @@ static void test_netvsp_rx__microsoft_vector__hash_in_ppi(void **state)
 	nfx_free(n);
 }
 
+static void test_netvsp_hostside__two_paired_nics__created_linked_and_freed(void **state)
+{
+	(void)state;
+	struct gmem *gm = gmem_create(8u << 20);
+	assert_non_null(gm);
+	struct part_config pc = { .profile = hv_profile_find("ws2022"), .nvcpus = 2 };
+	struct part *p = part_create(gm, &pc, NULL, NULL);
+	assert_non_null(p);
+	struct hostside_config hc;
+	memset(&hc, 0, sizeof hc);
+	hc.vmbus = true;
+	hc.nnics = 3;
+	hc.nic[0].be.kind = NETBE_PAIR;
+	hc.nic[1].be.kind = NETBE_PAIR;
+	hc.nic[2].be.kind = NETBE_NULL;
+	hc.nic[2].link_down = true;
+	struct hostside *hs = hostside_create(p, gm, &hc, NULL, NULL);
+	assert_non_null(hs);
+	assert_non_null(hostside_nic(hs, 2));
+	assert_null(hostside_nic(hs, 3));
+	assert_non_null(netvsp_backend(hostside_nic(hs, 0)));
+	assert_int_equal(netbe_kind(netvsp_backend(hostside_nic(hs, 1))), NETBE_PAIR);
+	assert_int_equal(hostside_nic_link(hs, 2, true, 40000000000ull), 0);
+	assert_int_equal(hostside_nic_link(hs, 5, true, 0), -ENODEV);
+	struct netvsp_info info;
+	assert_int_equal(hostside_nic_stats(hs, 2, NULL, &info), 0);
+	assert_true(info.link_up);
+	assert_int_equal(info.link_speed_bps, 40000000000ull);
+	(void)hostside_pump(hs);
+	hostside_destroy(hs);
+	part_destroy(p);
+	gmem_destroy(gm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_netvsp_rx__filter_zero_or_other_mac__not_delivered),
 		cmocka_unit_test(test_netvsp_rx__vrss__frames_on_the_queue_the_table_names),
 		cmocka_unit_test(test_netvsp_rx__microsoft_vector__hash_in_ppi),
+		cmocka_unit_test(test_netvsp_hostside__two_paired_nics__created_linked_and_freed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
