@@ -14,6 +14,7 @@ struct hostside {
 	struct icvsp         *hs_ic;
 	struct netvsp        *hs_nic[HOSTSIDE_MAX_NICS];
 	unsigned              hs_nnics;
+	struct storvsp       *hs_scsi;
 	struct hostside_notify hs_out;
 	void                 *hs_arg;
 };
@@ -108,6 +109,15 @@ struct hostside *hostside_create(struct part *p, struct gmem *gm,
 			errno = -rc;
 			return NULL;
 		}
+		if (cfg->scsi) {
+			hs->hs_scsi = storvsp_create(hs->hs_vmbs, &cfg->scsi_cfg);
+			if (!hs->hs_scsi) {
+				int e = errno;
+				hostside_destroy(hs);
+				errno = e;
+				return NULL;
+			}
+		}
 	}
 	return hs;
 }
@@ -121,6 +131,7 @@ void hostside_destroy(struct hostside *hs)
 	icvsp_destroy(hs->hs_ic);
 	for (unsigned i = 0; i < hs->hs_nnics; i++)
 		netvsp_destroy(hs->hs_nic[i]);
+	storvsp_destroy(hs->hs_scsi);
 	free(hs);
 }
 
@@ -133,7 +144,15 @@ bool hostside_pump(struct hostside *hs)
 	for (unsigned i = 0; i < hs->hs_nnics; i++)
 		if (netvsp_pump(hs->hs_nic[i]))
 			more = true;
+	/* Finished disk I/O becomes completions on the rings. */
+	if (hs->hs_scsi && storvsp_poll(hs->hs_scsi))
+		more = true;
 	return more;
+}
+
+struct storvsp *hostside_storvsp(struct hostside *hs)
+{
+	return hs->hs_scsi;
 }
 
 struct vmbs *hostside_vmbs(struct hostside *hs)

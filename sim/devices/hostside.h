@@ -11,6 +11,7 @@
 
 #include "sim/devices/ic/icvsp.h"
 #include "sim/devices/netvsp/netvsp.h"
+#include "sim/devices/storvsp/storvsp.h"
 
 struct gmem;
 struct part;
@@ -33,6 +34,12 @@ struct hostside_config {
 	 * NETBE_PAIR are wired to the next such NIC (NIC-to-NIC).  Needs vmbus. */
 	uint32_t nnics;
 	struct netvsp_config nic[HOSTSIDE_MAX_NICS];
+	/* A synthetic SCSI controller (storvsp), offered when 'scsi' is set.
+	 * Fill scsi_cfg.vstor_max_version from the profile and phantom_luns
+	 * from its HV_QUIRK_PHANTOM_LUNS; attach LUNs with storvsp_lun_add on
+	 * hostside_storvsp().  Needs vmbus. */
+	bool     scsi;
+	struct storvsp_config scsi_cfg;
 };
 
 struct hostside_notify {
@@ -51,6 +58,8 @@ void hostside_destroy(struct hostside *hs); /* NULL-tolerant */
 bool hostside_pump(struct hostside *hs);
 /* The VMBus server, NULL when cfg.vmbus was false. */
 struct vmbs *hostside_vmbs(struct hostside *hs);
+/* The SCSI controller, NULL when cfg.scsi was false. */
+struct storvsp *hostside_storvsp(struct hostside *hs);
 /* The integration components, NULL when none was configured.  The full
  * control API is in sim/devices/ic/icvsp.h; the calls below are the ones
  * a scenario step needs.  All return -ENODEV without ICs. */
