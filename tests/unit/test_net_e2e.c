@@ -23,6 +23,7 @@
 #include "sim/devices/net/netpkt.h"
 #include "sim/devices/netvsp/netvsp.h"
 #include "sim/guest/guest_actions.h"
+#include "sim/guest/guest_net.h"
 #include "sim/guest/guest_vmbus.h"
 #include "sim/guest/runtime.h"
 #include "sim/guest/transport.h"
@@ -607,6 +608,41 @@ static void test_net_e2e__nat_forwarded_tcp_partial_csum__leaves_correct(void **
 	}
 }
 
+static void test_net_e2e__runner_actions__status_ping_mtu(void **state)
+{
+	(void)state;
+	struct ex *x = ex_new("ws2016", 2, 1, EX_PEER, 8, NULL);
+	struct gk_net_config nc = { 0 };
+	assert_int_equal(gk_guest_net_start(x->rt, &nc), -EBUSY); /* ex_new started it */
+	struct gk_net_status st;
+	assert_int_equal(gk_guest_net_status(x->rt, 0, &st), 0);
+	assert_true(st.present);
+	assert_true(st.running);
+	assert_string_equal(st.name, "hn0");
+	assert_int_equal(st.nvsp_version, NVSP_PROTOCOL_VERSION_5);
+	assert_true(st.link_up);
+	assert_int_equal(gk_guest_net_status(x->rt, 1, &st), 0);
+	assert_false(st.present);
+	struct gk_net_ping pr;
+	assert_int_equal(gk_guest_net_ping(x->rt, 0, GUEST_IP, PEER_IP, 3, 100000000, &pr), 0);
+	assert_int_equal(pr.status, 0);
+	assert_int_equal(pr.sent, 3);
+	assert_int_equal(pr.received, 3);
+	assert_memory_equal(pr.dst_mac, peer_mac, 6);
+	/* Nobody answers for 10.0.0.9. */
+	assert_int_equal(gk_guest_net_ping(x->rt, 0, GUEST_IP, 0x0A000009u, 1, 20000000, &pr), 0);
+	assert_int_equal(pr.status, -EHOSTUNREACH);
+	int r;
+	assert_int_equal(gk_guest_net_set_mtu(x->rt, 0, 4000, &r), 0);
+	assert_int_equal(r, 0);
+	assert_int_equal(gk_guest_net_status(x->rt, 0, &st), 0);
+	assert_int_equal(st.mtu, 4000);
+	assert_int_equal(gk_guest_net_ping(x->rt, 0, GUEST_IP, PEER_IP, 1, 100000000, &pr), 0);
+	assert_int_equal(pr.received, 1);
+	assert_int_equal(st.drops, 0);
+	ex_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_net_e2e__vrss_four_vcpus__flows_spread_over_subchannels),
 		cmocka_unit_test(test_net_e2e__two_nics_many_seeds__names_follow_offer_order),
 		cmocka_unit_test(test_net_e2e__nat_forwarded_tcp_partial_csum__leaves_correct),
+		cmocka_unit_test(test_net_e2e__runner_actions__status_ping_mtu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
