@@ -185,4 +185,16 @@ void  netvsp_rx_complete(struct netvsp *nic, struct netvsp_queue *q, uint64_t ti
 uint16_t netvsp_rss_queue(struct netvsp *nic, const uint8_t *frame, size_t len,
 			  uint32_t *hash, uint32_t *hash_type);
 
+/* netvsp_fuzz.c: fuzz/test entry points.  Pretend the guest negotiated
+ * NVSP 6.1 / NDIS 6.30 with receive and send buffers on the given guest
+ * pages (borrowed; must outlive the NIC) and, when rndis, initialised RNDIS
+ * with filter 0x0D.  Sends on the (unopened) channel fail quietly. */
+int  netvsp_fuzz_ready(struct netvsp *nic, const uint64_t *rpfn, uint32_t rn,
+		       const uint64_t *spfn, uint32_t sn, bool rndis);
+/* One packet as the channel would deliver it, on queue q. */
+int  netvsp_fuzz_packet(struct netvsp *nic, uint16_t q, const struct vmbus_pkt_desc *desc,
+			const uint8_t *pkt, uint32_t len);
+/* Invariants after any input: counters and queues within their caps. */
+bool netvsp_fuzz_invariants(const struct netvsp *nic);
+
 #endif /* SIM_DEVICES_NETVSP_NETVSP_VAR_H */
