@@ -572,7 +572,9 @@ static void completion(struct stv_ctrl *c, struct stv_chan *ch, const struct vmb
 	stv_sense_parse(r->r_sense, sl, &sn);
 	bool rescan;
 	enum stv_verdict v = stv_verdict(r->r_srb_status, r->r_scsi_status, &sn, &rescan);
-	if (rescan)
+	/* Only a known disk's I/O says something changed: a scan command
+	 * meeting an empty slot is what scanning is for. */
+	if (rescan && r->r_bio)
 		bt.rescan = true;
 	if (v != STV_DONE && r->r_retries < stv_g.cfg.busy_retries) {
 		r->r_retries++;
