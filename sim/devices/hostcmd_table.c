@@ -9,6 +9,8 @@ extern const struct hostcmd_def hostcmd_ic_shutdown, hostcmd_ic_shutdown_status,
 	hostcmd_ic_heartbeat, hostcmd_ic_time_jump, hostcmd_ic_timesync;
 extern const struct hostcmd_def hostcmd_kvp_set, hostcmd_kvp_delete, hostcmd_kvp_get,
 	hostcmd_kvp_list, hostcmd_kvp_refresh, hostcmd_kvp_status;
+extern const struct hostcmd_def hostcmd_check_findings, hostcmd_check_enable,
+	hostcmd_check_clear, hostcmd_fault_arm, hostcmd_fault_list, hostcmd_fault_clear;
 
 const struct hostcmd_def *const hostcmd_defs[] = {
 	&hostcmd_help,
@@ -25,5 +27,11 @@ const struct hostcmd_def *const hostcmd_defs[] = {
 	&hostcmd_kvp_list,
 	&hostcmd_kvp_refresh,
 	&hostcmd_kvp_status,
+	&hostcmd_check_findings,
+	&hostcmd_check_enable,
+	&hostcmd_check_clear,
+	&hostcmd_fault_arm,
+	&hostcmd_fault_list,
+	&hostcmd_fault_clear,
 	NULL,
 };

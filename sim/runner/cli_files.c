@@ -51,7 +51,10 @@ int cli_add_path(struct file_list *fl, const char *path, unsigned depth)
 		if (de->d_name[0] == '.')
 			continue;
 		char sub[4096];
-		snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+		size_t plen = strlen(path);
+		while (plen > 1 && path[plen - 1] == '/')
+			plen--;
+		snprintf(sub, sizeof sub, "%.*s/%s", (int)plen, path, de->d_name);
 		struct stat sst;
 		if (stat(sub, &sst) != 0)
 			continue;

@@ -88,6 +88,42 @@ int run_guest_shutdown_in_order(struct run_state *st)
 	return rc ? -1 : 0;
 }
 
+/* List the protocol checker's findings; a violation fails the run unless
+ * the scenario asked only for a report. */
+static int run_checker_verdict(struct run_state *st)
+{
+	if (st->s->checker == SCN_CHECKER_OFF || !st->vmbus_up)
+		return 0;
+	json_t *req = json_pack("{s:s}", "cmd", "check.findings");
+	char err[256];
+	json_t *r = req ? session_host_cmd(st->ss, req, err, sizeof err) : NULL;
+	json_decref(req);
+	if (!r || !json_is_true(json_object_get(r, "ok"))) {
+		json_decref(r);
+		return 0; /* the host is gone: the run already says so */
+	}
+	json_int_t violations = json_integer_value(json_object_get(r, "violations"));
+	json_t *list = json_object_get(r, "findings");
+	size_t i;
+	json_t *f;
+	json_array_foreach(list, i, f) {
+		bool hint = json_is_true(json_object_get(f, "hint"));
+		if (hint && !st->o->session.verbose)
+			continue;
+		fprintf(st->o->out, "  %s %s relid %" JSON_INTEGER_FORMAT " x%" JSON_INTEGER_FORMAT
+			": %s\n", hint ? "hint" : "CHECK",
+			json_string_value(json_object_get(f, "code")),
+			json_integer_value(json_object_get(f, "relid")),
+			json_integer_value(json_object_get(f, "count")),
+			json_string_value(json_object_get(f, "why")));
+	}
+	json_decref(r);
+	if (violations && st->s->checker == SCN_CHECKER_ENFORCE)
+		return run_fail(st, "the protocol checker found %" JSON_INTEGER_FORMAT
+				" violation%s (docs/checker.md)", violations, violations == 1 ? "" : "s");
+	return 0;
+}
+
 static int do_step(struct run_state *st, const struct scn_step *step)
 {
 	return step->def->run(st, step->args);
@@ -164,6 +200,12 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		gk_guest_ic_stop(session_runtime(st.ss));
 	if (st.booted && !st.guest_down)
 		gk_guest_shutdown(session_runtime(st.ss));
+	/* After the guest let go of everything: leaks at close and UNLOAD
+	 * show now. */
+	if (run_checker_verdict(&st) != 0 && res->verdict == RUN_PASS) {
+		snprintf(res->reason, sizeof res->reason, "%s", st.why);
+		res->verdict = RUN_FAIL;
+	}
 	session_close(st.ss);
 	res->wall_s = wall_now() - w0;
 	fprintf(o->out, "%s %s: %u/%zu steps, %.3f s guest, %.3f s wall\n",

@@ -25,7 +25,8 @@
 
 static void parse_host(struct scn_vctx *v, json_t *root, struct scenario *s)
 {
-	static const char *const keys[] = { "profile", NULL };
+	static const char *const keys[] = { "profile", "checker", NULL };
+	static const char *const checker_modes[] = { "enforce", "report", "off", NULL };
 	strcpy(s->profile, "ws2022");
 	json_t *host = scn_want_object(v, root, "host", false);
 	if (!host)
@@ -43,6 +44,9 @@ static void parse_host(struct scn_vctx *v, json_t *root, struct scenario *s)
 		scn_fail(v, "unknown profile \"%s\" (known: %s)", s->profile, list);
 		scn_pop(v);
 	}
+	unsigned mode;
+	if (!v->failed && scn_get_enum(v, host, "checker", checker_modes, false, &mode))
+		s->checker = (enum scn_checker)mode;
 	scn_pop(v);
 }
 

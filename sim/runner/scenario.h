@@ -25,11 +25,19 @@ struct scn_step {
 	void    *args;          /* the action's parsed arguments (def->args_size) */
 };
 
+/* What the protocol checker's findings do to a run. */
+enum scn_checker {
+	SCN_CHECKER_ENFORCE = 0,  /* a violation fails the scenario (hints are listed) */
+	SCN_CHECKER_REPORT,       /* listed only (scenarios that misbehave on purpose) */
+	SCN_CHECKER_OFF,
+};
+
 struct scenario {
 	char     path[4096];
 	char     name[64];
 	char     description[256];
 	char     profile[32];
+	enum scn_checker checker;
 	uint32_t vcpus;
 	uint64_t memory_mb;
 	uint64_t time_limit_ms;  /* whole-run virtual-time limit */

@@ -96,6 +96,7 @@ static int open_inproc(struct session *ss, const struct scenario *s, char *err, 
 	gk_inproc_attach(ss->t, ss->part);
 	struct hostside_config hc = { .vmbus = pc.profile->kind == HV_PROFILE_HYPERV };
 	hc.ic.heartbeat = hc.ic.shutdown = hc.ic.timesync = hc.ic.kvp = hc.vmbus;
+	hc.check = hc.vmbus && s->checker != SCN_CHECKER_OFF;
 	ss->host = hostside_create(ss->part, ss->gm, &hc, NULL, NULL);
 	if (!ss->host) {
 		snprintf(err, errlen, "cannot create the VMBus server: %s", strerror(errno));

@@ -61,6 +61,9 @@ static int hs_attach(struct hsess *s, void *arg, void **ctx)
 		.vmbus = part_profile(hsess_part(s))->kind == HV_PROFILE_HYPERV,
 	};
 	hc.ic.heartbeat = hc.ic.shutdown = hc.ic.timesync = hc.ic.kvp = hc.vmbus;
+	/* The protocol checker watches every guest: findings cost nothing
+	 * until something is wrong, and `check.findings` reads them. */
+	hc.check = hc.vmbus;
 	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, &out, s);
 	if (!hs)
 		return -errno;
