@@ -422,6 +422,42 @@ static void test_netvsp_nvsp__switch_data_path_and_oid_query_ex__answered(void *
 	nfx_free(n);
 }
 
+static void test_netvsp_nvsp__ring_full__completions_kept_and_sent_later(void **state)
+{
+	(void)state;
+	struct nfx *n = nfx_new("ws2022");
+	nfx_nvsp_up(n, NVSP_PROTOCOL_VERSION_61);
+	/* The guest posts 1500 sends and reads nothing: the host->guest ring
+	 * (32 KiB) fills; no completion may be lost. */
+	struct nvsp_rndis_pkt p = { NVSP_MSG1_SEND_RNDIS_PKT, 0, 99, 64 };
+	unsigned sent = 0;
+	for (unsigned i = 0; i < 1500; i++) {
+		if (vfx_ring_send(&n->r[0], VMBUS_PKT_DATA_INBAND, 1, 1000 + i, &p, sizeof p) < 0)
+			break;
+		vfx_signal(n->f, n->conn[0]);
+		sent++;
+	}
+	assert_int_equal(sent, 1500);
+	unsigned got = 0, idle = 0;
+	uint64_t next = 1000;
+	while (got < sent && idle < 4) {
+		uint8_t out[64];
+		uint32_t len;
+		uint64_t tid;
+		if (nfx_recv(n, 0, out, &len, &tid, NULL, NULL) == VMBUS_PKT_COMP) {
+			assert_int_equal(tid, next++);   /* in order */
+			got++;
+			idle = 0;
+			continue;
+		}
+		vfx_signal(n->f, n->conn[0]);     /* host: writable() -> flush */
+		idle++;
+	}
+	assert_int_equal(got, sent);
+	assert_true(nfx_open(n));
+	nfx_free(n);
+}
+
 static void test_netvsp_nvsp__alloc_failures__no_leak(void **state)
 {
 	(void)state;
@@ -467,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_netvsp_nvsp__revoke_unknown_id__ignored_then_real_revoke_unpins),
 		cmocka_unit_test(test_netvsp_nvsp__teardown_of_pinned_buffer__deferred_until_released),
 		cmocka_unit_test(test_netvsp_nvsp__switch_data_path_and_oid_query_ex__answered),
+		cmocka_unit_test(test_netvsp_nvsp__ring_full__completions_kept_and_sent_later),
 		cmocka_unit_test(test_netvsp_nvsp__alloc_failures__no_leak),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

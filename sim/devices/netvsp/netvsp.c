@@ -162,6 +162,7 @@ static void nic_close(struct vmbs_chan *ch)
 	if (!q)
 		return;
 	q->q_open = false;
+	netvsp_pend_drop(q);
 	netvsp_trace(nic, "netvsp: queue %u closed", q->q_idx);
 	if (q->q_idx == 0) {
 		netvsp_reset_protocol(nic);
@@ -176,6 +177,8 @@ static void nic_close(struct vmbs_chan *ch)
 static void nic_free(struct netvsp *nic)
 {
 	netvsp_ctrl_drop_all(nic);
+	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++)
+		netvsp_pend_drop(&nic->n_q[i]);
 	netvsp_free(nic->n_sub_busy);
 	netvsp_free(nic->n_tx_buf);
 	netvsp_free(nic);
@@ -198,8 +201,12 @@ static void nic_rescinded(struct vmbs_chan *ch)
 static void nic_writable(struct vmbs_chan *ch)
 {
 	struct netvsp *nic = vmbs_chan_ctx(ch);
-	if (!nic->n_orphan)
-		netvsp_ctrl_flush(nic);
+	if (nic->n_orphan)
+		return;
+	struct netvsp_queue *q = netvsp_queue_of(nic, ch);
+	if (q)
+		netvsp_pend_flush(nic, q);
+	netvsp_ctrl_flush(nic);
 }
 
 static void nic_gpadl_teardown(struct vmbs_chan *ch, uint32_t handle)
@@ -288,6 +295,9 @@ bool netvsp_pump(struct netvsp *nic)
 		more = true;
 	if (nic->n_be && netbe_rx_pending(nic->n_be))
 		more = true;
+	for (unsigned i = 0; i < nic->n_nqueues; i++)
+		if (nic->n_q[i].q_chan && nic->n_q[i].q_open)
+			netvsp_pend_flush(nic, &nic->n_q[i]);
 	netvsp_ctrl_flush(nic);
 	return more;
 }

@@ -55,8 +55,61 @@ static int nvsp_reply(struct nvsp_ctx *c, const void *body, uint32_t blen)
 		blen = n;
 	if (blen)
 		memcpy(out, body, blen);
-	int rc = vmbs_chan_send_completion(c->q->q_chan, c->desc->trans_id, out, blen ? n : 0);
-	return rc == -EAGAIN ? 0 : rc == -ENOTCONN ? 0 : rc;
+	return netvsp_complete(c->nic, c->q, c->desc->trans_id, out, blen ? n : 0);
+}
+
+int netvsp_complete(struct netvsp *nic, struct netvsp_queue *q, uint64_t tid, const void *msg,
+		    uint32_t len)
+{
+	if (!q->q_pend_head) {
+		int rc = vmbs_chan_send_completion(q->q_chan, tid, msg, len);
+		if (rc != -EAGAIN)
+			return rc == -ENOTCONN ? 0 : rc;
+	}
+	/* Ring full: keep it, or the guest would never get its section back. */
+	if (q->q_npend >= NETVSP_PEND_MAX || len > NVSP_MSG_SIZE_V61)
+		return -ENOBUFS;
+	struct netvsp_pend *p = netvsp_zalloc(sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	p->p_tid = tid;
+	p->p_len = len;
+	if (len)
+		memcpy(p->p_msg, msg, len);
+	if (q->q_pend_tail)
+		q->q_pend_tail->p_next = p;
+	else
+		q->q_pend_head = p;
+	q->q_pend_tail = p;
+	q->q_npend++;
+	(void)nic;
+	return 0;
+}
+
+void netvsp_pend_flush(struct netvsp *nic, struct netvsp_queue *q)
+{
+	(void)nic;
+	while (q->q_pend_head) {
+		struct netvsp_pend *p = q->q_pend_head;
+		if (vmbs_chan_send_completion(q->q_chan, p->p_tid, p->p_msg, p->p_len) == -EAGAIN)
+			return;
+		q->q_pend_head = p->p_next;
+		if (!q->q_pend_head)
+			q->q_pend_tail = NULL;
+		q->q_npend--;
+		netvsp_free(p);
+	}
+}
+
+void netvsp_pend_drop(struct netvsp_queue *q)
+{
+	while (q->q_pend_head) {
+		struct netvsp_pend *p = q->q_pend_head;
+		q->q_pend_head = p->p_next;
+		netvsp_free(p);
+	}
+	q->q_pend_tail = NULL;
+	q->q_npend = 0;
 }
 
 static int nvsp_reply_empty(struct nvsp_ctx *c)
@@ -266,11 +319,11 @@ static int h_revoke(struct nvsp_ctx *c)
 	return nvsp_reply_empty(c);
 }
 
-static void tx_complete(struct nvsp_ctx *c, uint32_t status)
+static int tx_complete(struct nvsp_ctx *c, uint32_t status)
 {
 	struct nvsp_rndis_pkt_complete r = { .type = NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE,
 					     .status = status };
-	(void)nvsp_reply(c, &r, sizeof r);
+	return nvsp_reply(c, &r, sizeof r);
 }
 
 static int h_rndis_pkt(struct nvsp_ctx *c)
@@ -283,21 +336,18 @@ static int h_rndis_pkt(struct nvsp_ctx *c)
 	if (m.section_index == NVSP_SEND_SECTION_INVALID) {
 		if (m.section_size != 0) {
 			nvsp_reject(nic, "section size without a section", m.type);
-			tx_complete(c, NVSP_STAT_FAIL);
-			return 0;
+			return tx_complete(c, NVSP_STAT_FAIL);
 		}
 	} else {
 		if (!nic->n_sbuf.b_present || m.section_index >= nic->n_sec_count ||
 		    m.section_size == 0 || m.section_size > nic->n_sec_size) {
 			nvsp_reject(nic, "bad send-buffer section", m.type);
-			tx_complete(c, NVSP_STAT_FAIL);
-			return 0;
+			return tx_complete(c, NVSP_STAT_FAIL);
 		}
 		uint64_t off = (uint64_t)m.section_index * nic->n_sec_size;
 		if (vmbs_pages_read(c->q->q_chan, &nic->n_sbuf.b_pages, off, nic->n_tx_buf,
 				    m.section_size)) {
-			tx_complete(c, NVSP_STAT_FAIL);
-			return 0;
+			return tx_complete(c, NVSP_STAT_FAIL);
 		}
 		total = m.section_size;
 	}
@@ -305,8 +355,7 @@ static int h_rndis_pkt(struct nvsp_ctx *c)
 		struct vmbs_gpa_list *gl = &nic->n_gpa;
 		if (vmbs_pkt_gpa_parse(c->q->q_chan, c->desc, c->pkt, c->len, gl)) {
 			nvsp_reject(nic, "bad GPA ranges", m.type);
-			tx_complete(c, NVSP_STAT_FAIL);
-			return 0;
+			return tx_complete(c, NVSP_STAT_FAIL);
 		}
 		for (uint32_t i = 0; i < gl->nrange; i++) {
 			const struct vmbs_pages *pg = &gl->range[i];
@@ -314,22 +363,19 @@ static int h_rndis_pkt(struct nvsp_ctx *c)
 			    vmbs_pages_read(c->q->q_chan, pg, 0, nic->n_tx_buf + total,
 					    (size_t)pg->len)) {
 				nvsp_reject(nic, "GPA ranges too large", m.type);
-				tx_complete(c, NVSP_STAT_FAIL);
-				return 0;
+				return tx_complete(c, NVSP_STAT_FAIL);
 			}
 			total += (uint32_t)pg->len;
 		}
 	}
 	if (total == 0) {
 		nvsp_reject(nic, "no data", m.type);
-		tx_complete(c, NVSP_STAT_FAIL);
-		return 0;
+		return tx_complete(c, NVSP_STAT_FAIL);
 	}
 	int rc = netvsp_rndis_input(nic, c->q, nic->n_tx_buf, total);
 	if (rc < 0)
 		return rc;
-	tx_complete(c, NVSP_STAT_SUCCESS);
-	return 0;
+	return tx_complete(c, NVSP_STAT_SUCCESS);
 }
 
 static int h_stray_completion(struct nvsp_ctx *c)
@@ -471,7 +517,7 @@ int netvsp_nvsp_packet(struct netvsp *nic, struct netvsp_queue *q,
 		nic->n_st.nvsp_bad_state++;
 		nvsp_reject(nic, "not negotiated yet", type);
 		if (type == NVSP_MSG1_SEND_RNDIS_PKT)
-			tx_complete(&c, NVSP_STAT_FAIL);
+			return tx_complete(&c, NVSP_STAT_FAIL);
 		return 0;
 	}
 	if (e->min_version && nic->n_nvsp_version < e->min_version) {

@@ -39,11 +39,22 @@ enum netvsp_rndis_state {
 	NETVSP_RNDIS_ST_COUNT
 };
 
+/* A completion that found the host->guest ring full: sent from writable(). */
+struct netvsp_pend {
+	struct netvsp_pend *p_next;
+	uint64_t p_tid;
+	uint32_t p_len;
+	uint8_t  p_msg[NVSP_MSG_SIZE_V61];
+};
+#define NETVSP_PEND_MAX 4096u  /* per queue; more = a guest that never reads */
+
 /* One VMBus channel of the NIC (queue 0 = primary). */
 struct netvsp_queue {
 	struct vmbs_chan *q_chan;
 	bool     q_open;
 	uint16_t q_idx;
+	struct netvsp_pend *q_pend_head, *q_pend_tail;
+	uint32_t q_npend;
 };
 
 /* A guest buffer pinned for the device. */
@@ -144,6 +155,12 @@ void  netvsp_reset_protocol(struct netvsp *nic);
 int   netvsp_nvsp_packet(struct netvsp *nic, struct netvsp_queue *q,
 			 const struct vmbus_pkt_desc *desc, const uint8_t *pkt, uint32_t len);
 void  netvsp_buf_release(struct netvsp *nic, struct netvsp_buf *b);
+/* Send a completion on q, or queue it while the ring is full.  0, or
+ * -ENOBUFS over NETVSP_PEND_MAX (the caller closes the channel). */
+int   netvsp_complete(struct netvsp *nic, struct netvsp_queue *q, uint64_t tid,
+		      const void *msg, uint32_t len);
+void  netvsp_pend_flush(struct netvsp *nic, struct netvsp_queue *q);
+void  netvsp_pend_drop(struct netvsp_queue *q);
 /* Send the send indirection table (NVSP 5+, after sub-channels open). */
 int   netvsp_send_indirection(struct netvsp *nic);
 uint32_t netvsp_nvsp_msg_size(const struct netvsp *nic);
