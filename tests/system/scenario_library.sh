@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# scenario_library.sh BUILD SRC -- the regression library: every scenario
+# under scenarios/ in both transports (inproc under several seeds), and the
+# CLI's run-many features: -j, --seeds, --shard, --junit, --tap, replay of a
+# failing seed, and `hvsim ctl` against a daemon.
+set -u
+build=$1 src=$2
+hvsim=$build/hvsim
+fails=0
+tmp=$(mktemp -d)
+daemon=
+cleanup() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() { # check DESCRIPTION EXPECTED_STATUS ACTUAL_STATUS [OUTPUT]
+  if [ "$2" != "$3" ]; then
+    echo "FAIL: $1: exit $3 (want $2)"; [ -n "${4-}" ] && echo "$4" | tail -30
+    fails=$((fails + 1))
+  fi
+}
+has() { # has DESCRIPTION TEXT PATTERN
+  if ! grep -qE -- "$3" <<<"$2"; then
+    echo "FAIL: $1: no /$3/ in:"; echo "$2" | tail -20; fails=$((fails + 1))
+  fi
+}
+
+out=$(timeout 300 "$hvsim" run -q -j 2 --seeds 3 "$src/scenarios" 2>&1 </dev/null); rc=$?
+check "library inproc x3 seeds" 0 $rc "$out"
+out=$(timeout 300 "$hvsim" run -q -j 2 --mode split "$src/scenarios" 2>&1 </dev/null); rc=$?
+check "library split" 0 $rc "$out"
+
+# Shards partition the library.
+n_all=$("$hvsim" run --tap "$src/scenarios/platform" 2>/dev/null | grep -c '^ok ')
+n1=$("$hvsim" run --tap --shard 1/2 "$src/scenarios/platform" 2>/dev/null | grep -c '^ok ')
+n2=$("$hvsim" run --tap --shard 2/2 "$src/scenarios/platform" 2>/dev/null | grep -c '^ok ')
+check "shards add up ($n1 + $n2 vs $n_all)" "$n_all" $((n1 + n2))
+
+# A failing scenario: exit 1, TAP "not ok", JUnit failure, a replay line that replays.
+cat >"$tmp/fail.json" <<'J'
+{ "name": "fails-on-purpose", "steps": [ { "boot": {} }, { "expect": { "vcpus": 3 } } ] }
+J
+out=$("$hvsim" run --seeds 2 -j 2 --tap --junit "$tmp/r.xml" "$tmp/fail.json" "$src/scenarios/boot.json" 2>"$tmp/err"); rc=$?
+check "failing run" 1 $rc "$out"
+has "tap plan" "$out" '^1\.\.4$'
+has "tap not ok" "$out" '^not ok [0-9]+ - .*fail.json \(seed 2\)'
+has "tap ok" "$out" '^ok [0-9]+ - .*boot.json \(seed 1\)'
+has "tap reason" "$out" "message: 'step 2 \(expect, line 1\): vcpus: expected 3, found 1'"
+has "replay line" "$(cat "$tmp/err")" 'replay: hvsim replay --seed 1 .*fail.json'
+xml=$(cat "$tmp/r.xml" 2>/dev/null)
+has "junit totals" "$xml" '<testsuites tests="4" failures="2"'
+has "junit failure" "$xml" '<failure message="step 2 \(expect, line 1\): vcpus: expected 3'
+out=$("$hvsim" replay --seed 2 "$tmp/fail.json" 2>&1); rc=$?
+check "replay" 1 $rc "$out"
+has "replay is verbose" "$out" 'vcpu0 info hyperv'
+
+# Bad CLI input: exit 2 with a reason.
+for args in "--seeds 0" "--seeds x" "-j 0" "-j 999" "--shard 3/2" "--shard 1/0" "--shard a"; do
+  out=$("$hvsim" run $args "$src/scenarios/boot.json" 2>&1); rc=$?
+  check "run $args" 2 $rc "$out"
+done
+out=$("$hvsim" replay --seeds 2 "$src/scenarios/boot.json" 2>&1); check "replay --seeds" 2 $?
+out=$("$hvsim" replay "$src/scenarios/ic" 2>&1); check "replay of a directory" 2 $?
+out=$("$hvsim" list steps); has "list steps" "$out" 'host_expect'
+out=$("$hvsim" list commands); has "list commands" "$out" 'kvp.set'
+
+# hvsim ctl against a daemon.
+sock=$tmp/h.sock
+"$build/hvsim-hostd" --socket "$sock" 2>"$tmp/hostd.err" &
+daemon=$!
+for _ in $(seq 100); do [ -S "$sock.ctl" ] && break; sleep 0.05; done
+out=$("$hvsim" ctl --control "$sock.ctl" guests); rc=$?
+check "ctl guests" 0 $rc "$out"; has "ctl guests reply" "$out" '"guests": \[\]'
+out=$("$hvsim" ctl --control "$sock.ctl" kvp.set pool=0 key=a value=b guest=99); rc=$?
+check "ctl no such guest" 1 $rc "$out"; has "ctl says why" "$out" 'no such guest'
+out=$("$hvsim" ctl --control "$sock.ctl" --json '{"cmd":"nope"}'); check "ctl unknown" 1 $? "$out"
+out=$("$hvsim" ctl --control "$sock.ctl" kvp.set novalue 2>&1); check "ctl bad arg" 2 $? "$out"
+out=$("$hvsim" ctl --control "$tmp/none.ctl" guests 2>&1); check "ctl no daemon" 2 $? "$out"
+# A garbage line and an over-long line get error replies; the daemon lives on.
+if command -v python3 >/dev/null; then
+  out=$(python3 - "$sock.ctl" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rwb')
+f.write(b'garbage\n{"cmd":"daemon"}\n'); f.flush()
+print(f.readline().decode().strip()); print(f.readline().decode().strip())
+f.write(b'x' * 70000); f.flush(); print(f.readline().decode().strip())
+PY
+)
+  has "ctl garbage" "$out" 'not JSON'
+  has "ctl next line still served" "$out" '"sessions_live":0'
+  has "ctl long line" "$out" 'longer than 65536'
+fi
+# A split run against this daemon, with its host steps over the control socket.
+out=$(timeout 60 "$hvsim" run -q --mode split --socket "$sock" "$src/scenarios/ic/kvp.json" 2>&1); rc=$?
+check "split run on a shared daemon" 0 $rc "$out"
+out=$("$hvsim" ctl --control "$sock.ctl" stop); check "ctl stop" 0 $? "$out"
+wait "$daemon"; check "daemon exit after stop" 0 $?
+daemon=
+[ -e "$sock.ctl" ] && { echo "FAIL: control socket left behind"; fails=$((fails + 1)); }
+
+[ $fails -eq 0 ] && echo "scenario_library: all checks passed"
+exit $((fails > 0))
