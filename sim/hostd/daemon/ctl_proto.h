@@ -29,7 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTL_PROTO_VERSION 1u
+/* 2: the doorbell bitmaps grew to CTL_DB_CONNS = 16384 (page layout). */
+#define CTL_PROTO_VERSION 2u
 #define CTL_MAGIC         0x56534843u /* "CHSV" */
 
 /* Limits the daemon enforces on HELLO (also the guest's own checks). */
@@ -148,8 +149,10 @@ static inline size_t ctl_msg_len(uint16_t type)
 /* ---- the shared control page (CTL_FD_CTLPAGE, read-write both sides) ---- */
 
 /* Doorbell fast path covers connection ids below this; others take the
- * HYPERCALL RPC. */
-#define CTL_DB_CONNS 8192u
+ * HYPERCALL RPC (a socket round trip per signal).  It must cover every
+ * VMBus channel's connection id (the server's 0x2000 + relid, relid <
+ * 2048), or each guest->host channel signal costs tens of microseconds. */
+#define CTL_DB_CONNS 16384u
 #define CTL_DB_WORDS (CTL_DB_CONNS / 64u)
 
 /* Per-vCPU pending interrupt vectors: one cache line. */
