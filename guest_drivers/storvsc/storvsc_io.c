@@ -439,6 +439,8 @@ int stv_send_req(struct stv_ctrl *c, struct stv_req *r, struct stv_chan *ch, uin
 				r->r_data_in == VSTOR_DATA_WRITE ? VSTOR_SRB_FLAG_DATA_OUT : 0);
 		s->time_out_value = 60;
 	}
+	if (!ch->c_ch)
+		return c->fuzz ? 0 : -ENOTCONN;
 	if (!r->r_len)
 		return vmbus_chan_send(ch->c_ch, &p, c->pkt_size, tid, true);
 	uint64_t gpa = r->r_ext ? r->r_ext->gpa + r->r_ext_off : r->r_bounce.gpa;
@@ -841,11 +843,3 @@ bool stv_bio_orphan(struct stv_ctrl *c, struct storvsc_bio *b)
 	return pending;
 }
 
-/* ---- fuzzing ------------------------------------------------------------------------------------ */
-
-void stv_fuzz_packet(struct stv_ctrl *c, unsigned chan, const struct vmbus_pkt *pkt)
-{
-	if (chan >= c->nchans)
-		chan = 0;
-	stv_on_packet(NULL, pkt, &c->chans[chan]);
-}

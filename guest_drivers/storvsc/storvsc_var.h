@@ -155,6 +155,7 @@ struct stv_ctrl {
 	struct kern_task rescan_task;
 	bool rescan_wanted, scanning;
 	struct storvsc_stats st;
+	bool fuzz;                   /* channel-less instance: sends succeed silently, no rescans */
 };
 
 struct stv_globals {
@@ -206,7 +207,16 @@ enum stv_verdict { STV_DONE = 0, STV_RETRY_NOW, STV_RETRY_LATER };
 enum stv_verdict stv_verdict(uint8_t srb_status, uint8_t scsi_status, const struct stv_sense *sn,
 			     bool *rescan);
 
-/* Fuzzing entry (fuzz/targets/fuzz_storvsc_completion.c). */
+/* Fuzzing entry (fuzz/targets/fuzz_storvsc_completion.c, storvsc_fuzz.c):
+ * a channel-less controller with one 2048 x 512 disk whose commands "go
+ * out" without a ring, so host packets can be aimed at live tags.  Guest
+ * context; storvsc_init first.  _free fails what is left and frees all. */
+struct stv_ctrl *stv_fuzz_ctrl_new(uint16_t version);
+void stv_fuzz_ctrl_free(struct stv_ctrl *c);
+/* Queue a heap bio: op 0..3, freed when it completes.  0 or -errno. */
+int  stv_fuzz_submit(struct stv_ctrl *c, unsigned op, uint64_t lba, uint32_t n, bool fua);
+/* The tid slot i would be answered with now (whatever its state). */
+uint64_t stv_fuzz_tid(struct stv_ctrl *c, unsigned i);
 void stv_fuzz_packet(struct stv_ctrl *c, unsigned chan, const struct vmbus_pkt *pkt);
 
 #endif /* GUEST_DRIVERS_STORVSC_STORVSC_VAR_H */
