@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "sim/devices/ata/ata.h"
+#include "sim/devices/blk/blk.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/vmbs.h"
 #include "sim/hostd/vmbs_check.h"
@@ -15,6 +17,8 @@ struct hostside {
 	struct netvsp        *hs_nic[HOSTSIDE_MAX_NICS];
 	unsigned              hs_nnics;
 	struct storvsp       *hs_scsi;
+	struct blk           *hs_ata_blk;
+	struct ata_dev       *hs_ata;
 	struct hostside_notify hs_out;
 	void                 *hs_arg;
 };
@@ -62,6 +66,26 @@ static int hs_nics_create(struct hostside *hs, struct part *p, const struct host
 		pending = -1;
 	}
 	return 0;
+}
+
+/* The emulated IDE disk over an image file or a memory disk. */
+static int hs_ata_create(struct hostside *hs, struct part *p, const struct hostside_config *cfg)
+{
+	int rc;
+	if (cfg->ata_image) {
+		struct blk_image_opts o = { .read_only = cfg->ata_read_only, .sector = 512 };
+		rc = blk_open_image(cfg->ata_image, &o, &hs->hs_ata_blk);
+	} else {
+		rc = blk_open_mem(cfg->ata_mem_size ? cfg->ata_mem_size : 8u << 20, 512,
+				  &hs->hs_ata_blk);
+	}
+	if (rc)
+		return rc;
+	struct ata_config ac = { .serial = cfg->ata_serial };
+	rc = ata_create(hs->hs_ata_blk, &ac, &hs->hs_ata);
+	if (!rc)
+		rc = ata_attach(hs->hs_ata, p);
+	return rc;
 }
 
 struct hostside *hostside_create(struct part *p, struct gmem *gm,
@@ -119,6 +143,14 @@ struct hostside *hostside_create(struct part *p, struct gmem *gm,
 			}
 		}
 	}
+	if (cfg && cfg->ata) {
+		int rc = hs_ata_create(hs, p, cfg);
+		if (rc) {
+			hostside_destroy(hs);
+			errno = -rc;
+			return NULL;
+		}
+	}
 	return hs;
 }
 
@@ -132,6 +164,8 @@ void hostside_destroy(struct hostside *hs)
 	for (unsigned i = 0; i < hs->hs_nnics; i++)
 		netvsp_destroy(hs->hs_nic[i]);
 	storvsp_destroy(hs->hs_scsi);
+	ata_destroy(hs->hs_ata);
+	blk_close(hs->hs_ata_blk);
 	free(hs);
 }
 
@@ -153,6 +187,11 @@ bool hostside_pump(struct hostside *hs)
 struct storvsp *hostside_storvsp(struct hostside *hs)
 {
 	return hs->hs_scsi;
+}
+
+struct ata_dev *hostside_ata(struct hostside *hs)
+{
+	return hs->hs_ata;
 }
 
 struct vmbs *hostside_vmbs(struct hostside *hs)

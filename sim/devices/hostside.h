@@ -17,6 +17,7 @@ struct gmem;
 struct part;
 struct vmbs;
 struct hostside;
+struct ata_dev;
 
 #define HOSTSIDE_MAX_NICS 8u
 
@@ -40,6 +41,14 @@ struct hostside_config {
 	 * hostside_storvsp().  Needs vmbus. */
 	bool     scsi;
 	struct storvsp_config scsi_cfg;
+	/* An emulated IDE disk (sim/devices/ata/ata.h) on the legacy ports,
+	 * over ata_image (a raw image file) or, without one, a zeroed memory
+	 * disk of ata_mem_size bytes.  Independent of vmbus. */
+	bool     ata;
+	const char *ata_image;
+	uint64_t ata_mem_size;    /* 0 = 8 MiB */
+	bool     ata_read_only;
+	const char *ata_serial;   /* IDENTIFY serial; NULL = the device default */
 };
 
 struct hostside_notify {
@@ -58,6 +67,8 @@ void hostside_destroy(struct hostside *hs); /* NULL-tolerant */
 bool hostside_pump(struct hostside *hs);
 /* The VMBus server, NULL when cfg.vmbus was false. */
 struct vmbs *hostside_vmbs(struct hostside *hs);
+/* The emulated ATA disk, NULL when cfg.ata was false. */
+struct ata_dev *hostside_ata(struct hostside *hs);
 /* The SCSI controller, NULL when cfg.scsi was false. */
 struct storvsp *hostside_storvsp(struct hostside *hs);
 /* The integration components, NULL when none was configured.  The full

@@ -352,6 +352,12 @@ int nbd_export_start(struct nbd_export *x, struct gk_runtime *rt, uint32_t max_c
 		return -EINVAL;
 	x->rt = rt;
 	x->thread_max_clients = max_clients;
+	/* A new run after a stop: clear the request. */
+	uint64_t v;
+	if (read(x->stopfd, &v, sizeof v) < 0) {
+		/* EAGAIN: nothing pending */
+	}
+	__atomic_store_n(&x->stop, false, __ATOMIC_RELEASE);
 	int e = pthread_create(&x->thread, NULL, export_thread, x);
 	if (e)
 		return -e;
