@@ -11,6 +11,7 @@ extern const struct hostcmd_def hostcmd_kvp_set, hostcmd_kvp_delete, hostcmd_kvp
 	hostcmd_kvp_list, hostcmd_kvp_refresh, hostcmd_kvp_status;
 extern const struct hostcmd_def hostcmd_check_findings, hostcmd_check_enable,
 	hostcmd_check_clear, hostcmd_fault_arm, hostcmd_fault_list, hostcmd_fault_clear;
+extern const struct hostcmd_def hostcmd_nic_link, hostcmd_nic_stats;
 
 const struct hostcmd_def *const hostcmd_defs[] = {
 	&hostcmd_help,
@@ -33,5 +34,7 @@ const struct hostcmd_def *const hostcmd_defs[] = {
 	&hostcmd_fault_arm,
 	&hostcmd_fault_list,
 	&hostcmd_fault_clear,
+	&hostcmd_nic_link,
+	&hostcmd_nic_stats,
 	NULL,
 };

@@ -10,6 +10,7 @@
 
 #include "sim/guest/guest_actions.h"
 #include "sim/guest/guest_ic.h"
+#include "sim/guest/guest_net.h"
 #include "sim/guest/guest_vmbus.h"
 #include "sim/runner/run_var.h"
 #include "sim/runner/scenario.h"
@@ -78,6 +79,8 @@ int run_guest_shutdown_in_order(struct run_state *st)
 		run_fail(st, "shutdown: VMBus disconnect: %s", run_why_errno(rc));
 	if (st->ics_started && rc == 0 && (rc = gk_guest_ic_stop(rt)) != 0)
 		run_fail(st, "shutdown: stopping the ICs: %s", run_why_errno(rc));
+	if (st->net_started && rc == 0 && (rc = gk_guest_net_stop(rt)) != 0)
+		run_fail(st, "shutdown: stopping hn: %s", run_why_errno(rc));
 	if (st->booted && rc == 0 && (rc = gk_guest_shutdown(rt)) != 0)
 		run_fail(st, "shutdown: platform: %s", run_why_errno(rc));
 	st->guest_down = true;
@@ -198,6 +201,8 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		gk_guest_vmbus_disconnect(session_runtime(st.ss));
 	if (st.ics_started && !st.guest_down)
 		gk_guest_ic_stop(session_runtime(st.ss));
+	if (st.net_started && !st.guest_down)
+		gk_guest_net_stop(session_runtime(st.ss));
 	if (st.booted && !st.guest_down)
 		gk_guest_shutdown(session_runtime(st.ss));
 	/* After the guest let go of everything: leaks at close and UNLOAD

@@ -19,7 +19,7 @@ struct run_state {
 	struct gk_boot_report  boot;
 	bool                   booted;
 	struct gk_vmbus_report vmbus;
-	bool                   ics_started, vmbus_up;
+	bool                   ics_started, vmbus_up, net_started;
 	/* The guest shut itself down in order (IC shutdown request): later
 	 * steps that need a running guest fail, the run's end skips teardown. */
 	bool                   guest_down;

@@ -69,6 +69,74 @@ static void parse_guest(struct scn_vctx *v, json_t *root, struct scenario *s)
 	scn_pop(v);
 }
 
+/* "10.0.0.1" -> host byte order. */
+static bool get_ipv4(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *out)
+{
+	char text[20];
+	if (!scn_get_string(v, obj, key, text, sizeof text, false))
+		return false;
+	unsigned a, b, c, d;
+	char tail;
+	if (sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+	    c > 255 || d > 255) {
+		scn_push_key(v, key);
+		scn_fail(v, "\"%s\" is not an IPv4 address like 10.0.0.1", text);
+		scn_pop(v);
+		return false;
+	}
+	*out = a << 24 | b << 16 | c << 8 | d;
+	return true;
+}
+
+static void parse_nic(struct scn_vctx *v, json_t *j, struct scn_nic *n)
+{
+	static const char *const keys[] = { "backend", "peer_ip", "queues", "link_down", "pcap",
+					    NULL };
+	static const char *const backends[] = { "peer", "null", NULL };
+	if (!json_is_object(j)) {
+		scn_fail(v, "a NIC must be an object, not %s", scn_json_kind(j));
+		return;
+	}
+	if (!scn_check_keys(v, j, keys))
+		return;
+	unsigned be = 0;
+	scn_get_enum(v, j, "backend", backends, false, &be);
+	n->backend = (enum scn_nic_backend)be;
+	n->peer_ip = 0x0A000001u; /* 10.0.0.1 */
+	get_ipv4(v, j, "peer_ip", &n->peer_ip);
+	uint64_t q;
+	if (scn_get_uint(v, j, "queues", 1, 64, false, &q))
+		n->queues = (uint16_t)q;
+	scn_get_bool(v, j, "link_down", &n->link_down);
+	scn_get_string(v, j, "pcap", n->pcap, sizeof n->pcap, false);
+}
+
+static void parse_devices(struct scn_vctx *v, json_t *root, struct scenario *s)
+{
+	static const char *const keys[] = { "nics", NULL };
+	json_t *dev = scn_want_object(v, root, "devices", false);
+	if (!dev)
+		return;
+	scn_push_key(v, "devices");
+	json_t *nics = scn_check_keys(v, dev, keys) ? scn_want_array(v, dev, "nics", SCN_MAX_NICS,
+								      false) : NULL;
+	if (nics) {
+		scn_push_key(v, "nics");
+		size_t i;
+		json_t *j;
+		json_array_foreach(nics, i, j) {
+			scn_push_index(v, i);
+			parse_nic(v, j, &s->nics[i]);
+			scn_pop(v);
+			if (v->failed)
+				break;
+			s->nnics = (unsigned)i + 1;
+		}
+		scn_pop(v);
+	}
+	scn_pop(v);
+}
+
 static void parse_limits(struct scn_vctx *v, json_t *root, struct scenario *s)
 {
 	static const char *const keys[] = { "time_ms", NULL };
@@ -174,7 +242,7 @@ struct scenario *scenario_parse(const char *name, const char *text, size_t len,
 				char *err, size_t errlen)
 {
 	static const char *const keys[] = { "name", "description", "host", "guest",
-					    "limits", "steps", NULL };
+					    "devices", "limits", "steps", NULL };
 	struct scn_vctx v = { .file = name, .text = text, .len = len, .err = err, .errlen = errlen };
 	if (len > SCN_MAX_FILE_BYTES) {
 		snprintf(err, errlen, "%s: %zu bytes; a scenario may be at most %u", name, len,
@@ -209,6 +277,7 @@ struct scenario *scenario_parse(const char *name, const char *text, size_t len,
 		scn_get_string(&v, root, "description", s->description, sizeof s->description, false);
 		parse_host(&v, root, s);
 		parse_guest(&v, root, s);
+		parse_devices(&v, root, s);
 		parse_limits(&v, root, s);
 		parse_steps(&v, root, s);
 	}

@@ -32,6 +32,17 @@ enum scn_checker {
 	SCN_CHECKER_OFF,
 };
 
+#define SCN_MAX_NICS 8u
+/* A synthetic NIC on the host and what sits behind it. */
+enum scn_nic_backend { SCN_NIC_PEER = 0, SCN_NIC_NULL };
+struct scn_nic {
+	enum scn_nic_backend backend;
+	uint32_t peer_ip;          /* host byte order (peer) */
+	uint16_t queues;           /* host's vRSS ceiling, 0 = default */
+	bool     link_down;        /* cable out at boot */
+	char     pcap[256];        /* capture every frame into this file, "" = none */
+};
+
 struct scenario {
 	char     path[4096];
 	char     name[64];
@@ -41,6 +52,8 @@ struct scenario {
 	uint32_t vcpus;
 	uint64_t memory_mb;
 	uint64_t time_limit_ms;  /* whole-run virtual-time limit */
+	unsigned nnics;          /* devices.nics, in offer order: hn0, hn1 ... */
+	struct scn_nic nics[SCN_MAX_NICS];
 	size_t   nsteps;
 	size_t   nsteps_alloc;
 	struct scn_step *steps;

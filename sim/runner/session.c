@@ -97,6 +97,24 @@ static int open_inproc(struct session *ss, const struct scenario *s, char *err, 
 	struct hostside_config hc = { .vmbus = pc.profile->kind == HV_PROFILE_HYPERV };
 	hc.ic.heartbeat = hc.ic.shutdown = hc.ic.timesync = hc.ic.kvp = hc.vmbus;
 	hc.check = hc.vmbus && s->checker != SCN_CHECKER_OFF;
+	for (unsigned i = 0; hc.vmbus && i < s->nnics; i++) {
+		const struct scn_nic *n = &s->nics[i];
+		struct netvsp_config *nc = &hc.nic[i];
+		/* Hyper-V's own OUI, as a real host hands out. */
+		static const uint8_t oui[3] = { 0x00, 0x15, 0x5D };
+		memcpy(nc->mac, oui, 3);
+		nc->mac[5] = (uint8_t)(i + 1);
+		nc->instance_id.bytes[0] = 0x4E;
+		nc->instance_id.bytes[15] = (uint8_t)(i + 1);
+		nc->max_queues = n->queues;
+		nc->link_down = n->link_down;
+		nc->be.kind = n->backend == SCN_NIC_PEER ? NETBE_PEER : NETBE_NULL;
+		nc->be.peer_ipv4 = n->peer_ip;
+		static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xFE };
+		memcpy(nc->be.peer_mac, peer_mac, 6);
+		nc->be.pcap_path = n->pcap[0] ? n->pcap : NULL;
+		hc.nnics = i + 1;
+	}
 	ss->host = hostside_create(ss->part, ss->gm, &hc, NULL, NULL);
 	if (!ss->host) {
 		snprintf(err, errlen, "cannot create the VMBus server: %s", strerror(errno));
@@ -214,6 +232,12 @@ static void stop_hostd(struct session *ss)
 static int open_split(struct session *ss, const struct session_opts *o,
 		      const struct scenario *s, char *err, size_t errlen)
 {
+	if (s->nnics) {
+		/* The daemon builds its devices at HELLO from the profile alone. */
+		snprintf(err, errlen, "devices.nics needs --mode inproc for now (hvsim-hostd "
+			 "cannot take a scenario's devices yet)");
+		return -1;
+	}
 	const char *sock = o->socket_path;
 	if (!sock) {
 		if (start_hostd(ss, o, err, errlen) != 0)

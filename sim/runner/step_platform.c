@@ -8,6 +8,7 @@
 
 #include "sim/guest/guest_actions.h"
 #include "sim/guest/guest_ic.h"
+#include "sim/guest/guest_net.h"
 #include "sim/guest/guest_vmbus.h"
 #include "sim/runner/run_var.h"
 #include "sim/runner/scn_step.h"
@@ -141,6 +142,14 @@ static int boot_vmbus(struct run_state *st, const struct scn_boot *b)
 	if (rc != 0)
 		return run_fail(st, "cannot register the IC drivers: %s", run_why_errno(rc));
 	st->ics_started = true;
+	if (st->s->nnics) {
+		/* Registered before the bus comes up, so NICs attach in offer order. */
+		struct gk_net_config nc = { .max_nvsp = 0 };
+		rc = gk_guest_net_start(rt, &nc);
+		if (rc != 0)
+			return run_fail(st, "cannot register the hn driver: %s", run_why_errno(rc));
+		st->net_started = true;
+	}
 	rc = gk_guest_vmbus_connect(rt, b->vmbus_max_version, b->force_hypercall, &st->vmbus);
 	if (rc != 0)
 		return run_fail(st, "VMBus connect could not run: %s", run_why_errno(rc));

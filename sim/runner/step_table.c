@@ -8,6 +8,7 @@ extern const struct scn_step_def scn_step_boot, scn_step_expect, scn_step_wait;
 extern const struct scn_step_def scn_step_host, scn_step_host_expect;
 extern const struct scn_step_def scn_step_guest_kvp, scn_step_guest_kvpd, scn_step_expect_ic,
 	scn_step_expect_shutdown;
+extern const struct scn_step_def scn_step_net_ping, scn_step_expect_net;
 
 const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_boot,
@@ -19,6 +20,8 @@ const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_guest_kvpd,
 	&scn_step_expect_ic,
 	&scn_step_expect_shutdown,
+	&scn_step_net_ping,
+	&scn_step_expect_net,
 	NULL,
 };
 

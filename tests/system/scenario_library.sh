@@ -29,7 +29,9 @@ has() { # has DESCRIPTION TEXT PATTERN
 
 out=$(timeout 300 "$hvsim" run -q -j 2 --seeds 3 "$src/scenarios" 2>&1 </dev/null); rc=$?
 check "library inproc x3 seeds" 0 $rc "$out"
-out=$(timeout 300 "$hvsim" run -q -j 2 --mode split "$src/scenarios" 2>&1 </dev/null); rc=$?
+# Network scenarios need devices the daemon cannot build yet: inproc only.
+out=$(timeout 300 "$hvsim" run -q -j 2 --mode split "$src/scenarios/boot.json" "$src/scenarios/platform" \
+  "$src/scenarios/ic" "$src/scenarios/faults" 2>&1 </dev/null); rc=$?
 check "library split" 0 $rc "$out"
 
 # Shards partition the library.

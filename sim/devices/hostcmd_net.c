@@ -1,0 +1,64 @@
+/* hostcmd_net.c -- host commands for the synthetic NICs: link state and
+ * speed (the guest sees an RNDIS status indication), counters. */
+#include <stdio.h>
+
+#include "sim/devices/hostcmd.h"
+#include "sim/devices/hostside.h"
+
+static const char *const link_keys[] = { "nic", "up", "speed_bps", NULL };
+static int cmd_nic_link(struct hostside *hs, json_t *req, json_t *reply, char *err,
+			size_t errlen)
+{
+	(void)reply;
+	long long nic, speed = 0;
+	bool up = true;
+	if (!hs || hostcmd_get_int(req, "nic", 0, 7, &nic, true, err, errlen) < 0 ||
+	    hostcmd_get_bool(req, "up", &up, err, errlen) < 0 ||
+	    hostcmd_get_int(req, "speed_bps", 0, 1000000000000000ll, &speed, false, err, errlen) < 0) {
+		if (!hs)
+			snprintf(err, errlen, "no guest");
+		return -1;
+	}
+	if (hostside_nic_link(hs, (unsigned)nic, up, (uint64_t)speed) != 0) {
+		snprintf(err, errlen, "no NIC %lld", nic);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const nic_keys[] = { "nic", NULL };
+static int cmd_nic_stats(struct hostside *hs, json_t *req, json_t *reply, char *err,
+			 size_t errlen)
+{
+	long long nic;
+	struct netvsp_stats st;
+	struct netvsp_info in;
+	if (!hs || hostcmd_get_int(req, "nic", 0, 7, &nic, true, err, errlen) < 0) {
+		if (!hs)
+			snprintf(err, errlen, "no guest");
+		return -1;
+	}
+	if (hostside_nic_stats(hs, (unsigned)nic, &st, &in) != 0) {
+		snprintf(err, errlen, "no NIC %lld", nic);
+		return -1;
+	}
+	json_object_set_new(reply, "tx_frames", json_integer((json_int_t)st.tx_frames));
+	json_object_set_new(reply, "tx_bytes", json_integer((json_int_t)st.tx_bytes));
+	json_object_set_new(reply, "tx_dropped", json_integer((json_int_t)st.tx_dropped));
+	json_object_set_new(reply, "tx_csum_fixed", json_integer((json_int_t)st.tx_csum_fixed));
+	json_object_set_new(reply, "mtu", json_integer(in.mtu));
+	json_object_set_new(reply, "open_queues", json_integer(in.open_queues));
+	json_object_set_new(reply, "rss", json_boolean(in.rss_enabled));
+	return 0;
+}
+
+const struct hostcmd_def hostcmd_nic_link = {
+	.name = "nic.link", .args = "nic, up, speed_bps",
+	.help = "plug or pull a NIC's cable, change its speed (the guest gets a status indication)",
+	.keys = link_keys, .run = cmd_nic_link,
+};
+const struct hostcmd_def hostcmd_nic_stats = {
+	.name = "nic.stats", .args = "nic",
+	.help = "a NIC's host-side counters and negotiated state", .keys = nic_keys,
+	.run = cmd_nic_stats,
+};
