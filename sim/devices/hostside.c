@@ -194,6 +194,11 @@ struct ata_dev *hostside_ata(struct hostside *hs)
 	return hs->hs_ata;
 }
 
+bool hostside_wants_poll(struct hostside *hs)
+{
+	return hs->hs_nnics > 0 || hs->hs_scsi || vmbs_monitor_active(hs->hs_vmbs);
+}
+
 struct vmbs *hostside_vmbs(struct hostside *hs)
 {
 	return hs->hs_vmbs;

@@ -65,6 +65,12 @@ void hostside_destroy(struct hostside *hs); /* NULL-tolerant */
 
 /* Run pending work; true when some is left (call again). */
 bool hostside_pump(struct hostside *hs);
+/* Must the driver also pump on a short period?  True while a monitored
+ * channel is open (guest signals through the monitor page reach us only
+ * by polling) and while a NIC or SCSI back end exists (their completions
+ * have no fd on the daemon's loop).  False: pumping after every guest
+ * input and host timer is enough (an idle guest costs no wake-ups). */
+bool hostside_wants_poll(struct hostside *hs);
 /* The VMBus server, NULL when cfg.vmbus was false. */
 struct vmbs *hostside_vmbs(struct hostside *hs);
 /* The emulated ATA disk, NULL when cfg.ata was false. */

@@ -125,6 +125,10 @@ void vmbs_destroy(struct vmbs *vb);
  * guest input (hypercall, EOM or other MSR write) and after kick.
  * Returns true when work is left over (a budget ran out): call again. */
 bool vmbs_pump(struct vmbs *vb);
+/* True while an open channel has a monitor id: the guest may signal it
+ * only through the monitor page, which nothing but polling (vmbs_pump)
+ * notices.  A driver polls while this holds and may stop otherwise. */
+bool vmbs_monitor_active(const struct vmbs *vb);
 
 enum vmbs_conn_state vmbs_state(const struct vmbs *vb);
 /* The negotiated version (VMBUS_VERSION_*), 0 when disconnected. */

@@ -84,6 +84,23 @@ void vmbs_monitor_poll(struct vmbs *vb)
 	}
 }
 
+bool vmbs_monitor_active(const struct vmbs *vb)
+{
+	if (!vb || !vb->vb_mon2)
+		return false;
+	for (uint32_t g = 0; g < VMBUS_MONITOR_GROUPS; g++) {
+		uint32_t mine = vb->vb_mon_mask[g];
+		while (mine) {
+			uint32_t b = (uint32_t)__builtin_ctz(mine);
+			mine &= mine - 1;
+			const struct vmbs_chan *ch = vb->vb_mon_chan[g * VMBUS_MONITORS_PER_GROUP + b];
+			if (ch && ch->ch_state == VMBS_CHS_OPEN)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* 0.13 (and 1.1 channels without a dedicated interrupt): the guest sets
  * bit relid in the second half of the interrupt page, then signals
  * connection 2.  Take the bits word by word with an atomic exchange. */

@@ -72,10 +72,33 @@ void hconn_kick_pump(struct hconn *c)
 	hconn_kick(c);
 }
 
+/* Arm the periodic pump while the session wants it (a monitored channel
+ * is open ...), disarm it otherwise: an idle guest costs no wake-ups.
+ * Called after everything that may open a channel or add a device (guest
+ * input, kicks) and from the poll itself (which notices a close). */
+static void hconn_poll_update(struct hconn *c)
+{
+	if (!c->c_ev_poll)
+		return;
+	bool want = hsess_wants_poll(c->c_sess);
+	bool armed = event_pending(c->c_ev_poll, EV_TIMEOUT, NULL) != 0;
+	if (want && !armed) {
+		uint64_t ns = c->c_d->d_cfg.ext->poll_ns;
+		struct timeval tv = {
+			.tv_sec = (time_t)(ns / 1000000000ull),
+			.tv_usec = (suseconds_t)(ns % 1000000000ull / 1000u),
+		};
+		event_add(c->c_ev_poll, &tv);
+	} else if (!want && armed) {
+		event_del(c->c_ev_poll);
+	}
+}
+
 static void hconn_on_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct hconn *c = arg;
 	hsess_pump(c->c_sess);
+	hconn_poll_update(c);
 }
 
 /* Output ---------------------------------------------------------------- */
@@ -182,12 +205,9 @@ static int hconn_started(struct hconn *c)
 	const struct hsess_ext *ext = c->c_d->d_cfg.ext;
 	if (ext && ext->poll_ns) {
 		c->c_ev_poll = event_new(c->c_d->d_base, -1, EV_PERSIST, hconn_on_pump, c);
-		struct timeval tv = {
-			.tv_sec = (time_t)(ext->poll_ns / 1000000000ull),
-			.tv_usec = (suseconds_t)(ext->poll_ns % 1000000000ull / 1000u),
-		};
-		if (!c->c_ev_poll || event_add(c->c_ev_poll, &tv) != 0)
+		if (!c->c_ev_poll)
 			return -ENOMEM;
+		hconn_poll_update(c);
 	}
 	hsess_tick(c->c_sess); /* arms the first deadline, if any */
 	return 0;
@@ -256,6 +276,7 @@ static int hconn_read_one(struct hconn *c)
 		hconn_close(c, "out of memory", false);
 		return -1;
 	}
+	hconn_poll_update(c); /* an OPENCHANNEL may have opened a monitored channel */
 	return 1;
 }
 
@@ -276,6 +297,7 @@ static void hconn_on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	hsess_tick(c->c_sess);
 	hsess_pump(c->c_sess);
+	hconn_poll_update(c);
 }
 
 /* Lifetime ------------------------------------------------------------- */

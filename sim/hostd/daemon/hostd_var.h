@@ -41,7 +41,7 @@ struct hconn {
 	struct event    *c_ev_db;     /* doorbell eventfd, after HELLO */
 	struct event    *c_ev_timer;  /* HELLO timeout, then partition deadline */
 	struct event    *c_ev_kick;   /* one-shot: run the extension's pump */
-	struct event    *c_ev_poll;   /* periodic pump (ext->poll_ns), after HELLO */
+	struct event    *c_ev_poll;   /* periodic pump (ext->poll_ns) while hsess_wants_poll */
 	struct hconn_outmsg c_outq[HCONN_OUTQ_MAX];
 	unsigned         c_outq_head, c_outq_len;
 };

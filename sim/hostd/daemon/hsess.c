@@ -111,6 +111,14 @@ void hsess_kick(struct hsess *s)
 		s->s_env.kick(s->s_env.arg);
 }
 struct gmem *hsess_gmem(struct hsess *s) { return s->s_gm; }
+
+bool hsess_wants_poll(struct hsess *s)
+{
+	const struct hsess_ext *ext = s->s_env.ext;
+	if (s->s_state != HSESS_READY || !s->s_ext_attached || !ext->poll_ns)
+		return false;
+	return !ext->wants_poll || ext->wants_poll(s->s_ext_ctx);
+}
 void *hsess_ext_ctx(struct hsess *s) { return s->s_ext_attached ? s->s_ext_ctx : NULL; }
 
 bool hsess_hello_info(const struct hsess *s, const char **profile, uint32_t *ncpus,

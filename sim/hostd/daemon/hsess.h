@@ -34,6 +34,10 @@ struct hsess_ext {
 	void (*detach)(void *ctx);
 	/* Also pump every poll_ns while attached (monitor pages), 0 = never. */
 	uint64_t poll_ns;
+	/* Optional: is that periodic pump needed now?  Asked after every
+	 * guest input and every poll; NULL = always.  Lets an idle session
+	 * cost no wake-ups. */
+	bool (*wants_poll)(void *ctx);
 	void *arg;
 };
 
@@ -87,6 +91,9 @@ void hsess_tick(struct hsess *s);
  * call it soon, for extension work that arrives outside a guest input. */
 void hsess_pump(struct hsess *s);
 void hsess_kick(struct hsess *s);
+/* Should the owner run the periodic pump now (ext->poll_ns set and
+ * ext->wants_poll absent or true)?  False before HELLO. */
+bool hsess_wants_poll(struct hsess *s);
 /* Extension context from attach, NULL before HELLO or without one. */
 void *hsess_ext_ctx(struct hsess *s);
 
