@@ -30,7 +30,13 @@ n=$((n + 1))
 if start_hostd; then
   "$build/hvsim" run --mode split --socket "$tmp/s" "$tmp/long.json" >"$tmp/run.log" 2>&1 &
   run_pid=$!
-  sleep 1
+  # Kill it once the guest is connected (a loaded machine may take a while),
+  # and a little later so the guest is in its long wait.
+  for _ in $(seq 1 500); do
+    "$build/hvsim" ctl --control "$tmp/s.ctl" guests 2>/dev/null | grep -q '"guest"' && break
+    sleep 0.02
+  done
+  sleep 0.5
   kill -9 "$hostd_pid"; hostd_pid=
   t0=$(date +%s%N)
   # Bounded wait: the promise is 2 s; allow slack for a loaded machine.
