@@ -69,25 +69,6 @@ static void parse_guest(struct scn_vctx *v, json_t *root, struct scenario *s)
 	scn_pop(v);
 }
 
-/* "10.0.0.1" -> host byte order. */
-static bool get_ipv4(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *out)
-{
-	char text[20];
-	if (!scn_get_string(v, obj, key, text, sizeof text, false))
-		return false;
-	unsigned a, b, c, d;
-	char tail;
-	if (sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
-	    c > 255 || d > 255) {
-		scn_push_key(v, key);
-		scn_fail(v, "\"%s\" is not an IPv4 address like 10.0.0.1", text);
-		scn_pop(v);
-		return false;
-	}
-	*out = a << 24 | b << 16 | c << 8 | d;
-	return true;
-}
-
 static void parse_nic(struct scn_vctx *v, json_t *j, struct scn_nic *n)
 {
 	static const char *const keys[] = { "backend", "peer_ip", "queues", "link_down", "pcap",
@@ -103,7 +84,7 @@ static void parse_nic(struct scn_vctx *v, json_t *j, struct scn_nic *n)
 	scn_get_enum(v, j, "backend", backends, false, &be);
 	n->backend = (enum scn_nic_backend)be;
 	n->peer_ip = 0x0A000001u; /* 10.0.0.1 */
-	get_ipv4(v, j, "peer_ip", &n->peer_ip);
+	scn_get_ipv4(v, j, "peer_ip", &n->peer_ip);
 	uint64_t q;
 	if (scn_get_uint(v, j, "queues", 1, 64, false, &q))
 		n->queues = (uint16_t)q;

@@ -309,3 +309,21 @@ bool scn_body(struct scn_vctx *v, json_t *body, const char *const *allowed)
 	}
 	return scn_check_keys(v, body, allowed);
 }
+
+bool scn_get_ipv4(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *out)
+{
+	char text[20];
+	if (!scn_get_string(v, obj, key, text, sizeof text, false))
+		return false;
+	unsigned a, b, c, d;
+	char tail;
+	if (sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+	    c > 255 || d > 255) {
+		scn_push_key(v, key);
+		scn_fail(v, "\"%s\" is not an IPv4 address like 10.0.0.1", text);
+		scn_pop(v);
+		return false;
+	}
+	*out = a << 24 | b << 16 | c << 8 | d;
+	return true;
+}

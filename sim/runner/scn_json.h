@@ -55,6 +55,8 @@ bool scn_get_enum(struct scn_vctx *v, json_t *obj, const char *key, const char *
 unsigned scn_max_depth(json_t *j, unsigned level);
 /* "5.3" -> VMBUS_VERSION_* (major << 16 | minor); "0.13" is WS2008. */
 bool scn_get_version(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *out);
+/* "10.0.0.1" -> host byte order. */
+bool scn_get_ipv4(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *out);
 /* The body of a step must be an object with only 'allowed' keys. */
 bool scn_body(struct scn_vctx *v, json_t *body, const char *const *allowed);
 

@@ -15,24 +15,6 @@
 #define NET_POLL_MS       10u
 #define NET_MAX_WITHIN_MS (3600u * 1000u)
 
-static bool parse_ip(struct scn_vctx *v, json_t *body, const char *key, uint32_t *out)
-{
-	char text[20];
-	if (!scn_get_string(v, body, key, text, sizeof text, false))
-		return false;
-	unsigned a, b, c, d;
-	char tail;
-	if (sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
-	    c > 255 || d > 255) {
-		scn_push_key(v, key);
-		scn_fail(v, "\"%s\" is not an IPv4 address like 10.0.0.2", text);
-		scn_pop(v);
-		return false;
-	}
-	*out = a << 24 | b << 16 | c << 8 | d;
-	return true;
-}
-
 /* ---- net_ping ------------------------------------------------------------------- */
 
 struct scn_ping {
@@ -53,8 +35,8 @@ static void parse_ping(struct scn_vctx *v, json_t *body, void *args)
 	if (!scn_body(v, body, keys))
 		return;
 	scn_get_uint(v, body, "unit", 0, SCN_MAX_NICS - 1, false, &p->unit);
-	parse_ip(v, body, "src", &p->src);
-	parse_ip(v, body, "dst", &p->dst);
+	scn_get_ipv4(v, body, "src", &p->src);
+	scn_get_ipv4(v, body, "dst", &p->dst);
 	scn_get_uint(v, body, "count", 1, 1000, false, &p->count);
 	p->expect_received = p->count;
 	scn_get_uint(v, body, "received", 0, 1000, false, &p->expect_received);
