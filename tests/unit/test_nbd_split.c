@@ -66,7 +66,7 @@ static pid_t spawn_daemon(const char *path)
 	for (int i = 0; i < 2000; i++) {
 		int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
 		int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
 		close(fd);
 		if (ok)
