@@ -107,7 +107,9 @@ int cli_ctl(int argc, char **argv)
 	};
 	const char *path = getenv("HVSIM_CONTROL"), *raw = NULL;
 	int c;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a half-read cluster of short
+	 * options from an earlier call in this process. */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {

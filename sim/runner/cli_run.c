@@ -70,7 +70,9 @@ static int parse_opts(int argc, char **argv, struct cli_run_opts *o)
 	bool mode_given = false;
 	uint64_t v;
 	int c;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a half-read cluster of short
+	 * options from an earlier call in this process. */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vqhj:", opts, NULL)) != -1) {
 		switch (c) {
