@@ -32,16 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct gk_runtime *fz_rt;
 
-/* NOTE: static link order is hv_guestrt before hv_guestdrv, and nothing
- * else in this target pulls in the userspace kernel objects the driver
- * needs: name them here so the linker takes them first. */
-void (*volatile fz_keep[])(void) = {
-	(void (*)(void))kern_lock_create, (void (*)(void))kern_waitq_create,
-	(void (*)(void))kern_malloc, (void (*)(void))kern_dma_alloc,
-	(void (*)(void))kern_task_init, (void (*)(void))kern_timer_create,
-	(void (*)(void))kern_log, (void (*)(void))kern_ncpus,
-};
-
 static void fz_setup(void)
 {
 	struct gmem *gm = gmem_create(FZ_MEM);
