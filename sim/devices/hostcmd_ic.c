@@ -167,7 +167,7 @@ static int cmd_kvp_get(struct hostside *hs, json_t *req, json_t *reply, char *er
 	struct icvsp *ic = need_ic(hs, err, errlen);
 	long long pool;
 	const char *key;
-	static char value[ICVSP_KVP_VALUE_UTF8_MAX];
+	char value[ICVSP_KVP_VALUE_UTF8_MAX];
 	if (!ic || kvp_args(req, true, &pool, &key, err, errlen) ||
 	    ic_errno(icvsp_kvp_get(ic, (uint8_t)pool, key, value, sizeof value), err, errlen))
 		return -1;

@@ -22,6 +22,7 @@
 
 #define CLI_MAX_SEEDS     100000u
 #define CLI_MAX_JOBS      256u
+#define CLI_MAX_RUNS      100000u  /* scenarios x seeds in one invocation */
 #define CLI_JOB_TIMEOUT_S 600u     /* wall clock per job: a hung job is killed */
 
 struct cli_run_opts {
@@ -322,8 +323,10 @@ int cli_run(int argc, char **argv)
 		if (!o.shard_n || i % o.shard_n == o.shard_i - 1)
 			nsc++;
 	uint64_t total64 = (uint64_t)nsc * o.seeds;
-	if (rc == 0 && total64 > 1000000u) {
-		fprintf(stderr, "hvsim: %" PRIu64 " runs is too many; at most 1000000\n", total64);
+	/* Each run's result sits in shared memory (about 600 bytes). */
+	if (rc == 0 && total64 > CLI_MAX_RUNS) {
+		fprintf(stderr, "hvsim: %" PRIu64 " runs is too many; at most %u\n", total64,
+			CLI_MAX_RUNS);
 		rc = 2;
 	}
 	unsigned total = (unsigned)total64;

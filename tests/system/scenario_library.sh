@@ -88,11 +88,19 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rwb')
 f.write(b'garbage\n{"cmd":"daemon"}\n'); f.flush()
 print(f.readline().decode().strip()); print(f.readline().decode().strip())
 f.write(b'x' * 70000); f.flush(); print(f.readline().decode().strip())
+# The same line arriving whole, newline included, is told too.
+t = socket.socket(socket.AF_UNIX); t.connect(sys.argv[1]); t.settimeout(5); g = t.makefile('rwb')
+g.write(b'y' * 70000 + b'\n'); g.flush()
+try:
+    print('whole: ' + g.readline().decode().strip())
+except OSError:
+    print('whole: no reply within 5 s')
 PY
 )
   has "ctl garbage" "$out" 'not JSON'
   has "ctl next line still served" "$out" '"sessions_live":0'
   has "ctl long line" "$out" 'longer than 65536'
+  has "ctl long whole line" "$out" '^whole: .*longer than 65536'
 fi
 # A split run against this daemon, with its host steps over the control socket.
 out=$(timeout 60 "$hvsim" run -q --mode split --socket "$sock" "$src/scenarios/ic/kvp.json" 2>&1); rc=$?

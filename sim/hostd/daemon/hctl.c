@@ -196,8 +196,13 @@ static void hctl_on_read(struct bufferevent *bev, void *arg)
 		if (!line)
 			break;
 		if (n > HCTL_LINE_MAX) {
+			/* A whole over-long line arrived at once: say so, then go. */
 			free(line);
-			break; /* reported below */
+			hctl_send(cl, hostcmd_reply_error(NULL, "a request line is longer than %u "
+							  "bytes; closing", HCTL_LINE_MAX));
+			evbuffer_drain(in, evbuffer_get_length(in));
+			cl->cl_closing = true;
+			return;
 		}
 		if (n && line[n - 1] == '\r')
 			n--;
