@@ -110,6 +110,7 @@ void vmbus_handle_offer(struct vmbus_softc *sc, const struct vmbus_msg_offer *o)
 	*sc->chans_tail = ch;
 	sc->chans_tail = &ch->ch_next;
 	sc->relid[relid] = ch;
+	sc->relid_refused[relid / 8] &= (uint8_t)~(1u << (relid % 8));
 	sc->nchans++;
 	kern_log(KERN_DEBUG, "vmbus", "offer relid %u sub-channel %u conn %u monitor %s", relid,
 		 ch->ch_subidx, o->connection_id, ch->ch_monitor ? "yes" : "no");
@@ -126,12 +127,24 @@ nomem:
 	}
 	kern_free(dev);
 	refuse(sc, o, "out of memory");
+	/* The relid stays the host's: hand it back when the host rescinds it
+	 * (found by fuzz_netvsc_attach; Linux releases it at once instead,
+	 * which a host may reject as "released before rescinded"). */
+	sc->relid_refused[relid / 8] |= (uint8_t)(1u << (relid % 8));
 }
 
 /* Called with sc->lock held, in interrupt context. */
 void vmbus_handle_rescind(struct vmbus_softc *sc, uint32_t relid)
 {
 	struct vmbus_channel *ch = relid < VMBUS_RELID_LIMIT ? sc->relid[relid] : NULL;
+	if (!ch && relid < VMBUS_RELID_LIMIT &&
+	    (sc->relid_refused[relid / 8] & (1u << (relid % 8)))) {
+		sc->relid_refused[relid / 8] &= (uint8_t)~(1u << (relid % 8));
+		sc->relid_release_due[relid / 8] |= (uint8_t)(1u << (relid % 8));
+		VMBUS_STAT_INC(sc, rescinds);
+		vmbus_kick_bus_task(sc);
+		return;
+	}
 	if (!ch || ch->ch_rescinded) {
 		VMBUS_STAT_INC(sc, msgs_unexpected);
 		kern_log(KERN_WARN, "vmbus", "RESCIND of %s relid %u dropped",
@@ -195,11 +208,32 @@ static void unlink_chan(struct vmbus_softc *sc, struct vmbus_channel *ch)
 	}
 }
 
+static void post_relid_released(struct vmbus_softc *sc, uint32_t relid)
+{
+	struct vmbus_msg_relid_released rr;
+	memset(&rr, 0, sizeof rr);
+	rr.hdr.msgtype = VMBUS_MSG_RELID_RELEASED;
+	rr.child_relid = relid;
+	if (vmbus_post(sc, &rr, sizeof rr) == 0)
+		VMBUS_STAT_INC(sc, relids_released);
+}
+
 /* One step of rescind processing.  Returns true when it did something
  * (call again), false when nothing rescinded can make progress now. */
 static bool rescind_step(struct vmbus_softc *sc)
 {
 	kern_lock_acquire(sc->lock);
+	for (uint32_t i = 0; i < VMBUS_RELID_LIMIT / 8; i++) {
+		if (!sc->relid_release_due[i])
+			continue;
+		uint32_t bit = (uint32_t)__builtin_ctz(sc->relid_release_due[i]);
+		sc->relid_release_due[i] &= (uint8_t)~(1u << bit);
+		kern_lock_release(sc->lock);
+		post_relid_released(sc, i * 8 + bit);
+		kern_log(KERN_INFO, "vmbus", "relid %u (refused offer) rescinded and released",
+			 i * 8 + bit);
+		return true;
+	}
 	for (struct vmbus_channel *ch = sc->chans; ch; ch = ch->ch_next) {
 		if (!ch->ch_rescinded || ch->ch_busy)
 			continue;
@@ -223,12 +257,7 @@ static bool rescind_step(struct vmbus_softc *sc)
 		unlink_chan(sc, ch);
 		uint32_t relid = ch->ch_relid;
 		kern_lock_release(sc->lock);
-		struct vmbus_msg_relid_released rr;
-		memset(&rr, 0, sizeof rr);
-		rr.hdr.msgtype = VMBUS_MSG_RELID_RELEASED;
-		rr.child_relid = relid;
-		if (vmbus_post(sc, &rr, sizeof rr) == 0)
-			VMBUS_STAT_INC(sc, relids_released);
+		post_relid_released(sc, relid);
 		kern_log(KERN_INFO, "vmbus", "relid %u rescinded and released", relid);
 		vmbus_chan_free(ch);
 		kern_free(dev);

@@ -122,6 +122,11 @@ struct vmbus_softc {
 	struct vmbus_channel *relid[VMBUS_RELID_LIMIT];
 	struct vmbus_channel *chans, **chans_tail; /* offer order */
 	unsigned nchans;
+	/* Offers refused for lack of memory: the host still counts them as
+	 * offered, so their RESCIND is answered with RELID_RELEASED from the
+	 * bus task (else the host holds the relid forever).  Bit per relid. */
+	uint8_t relid_refused[VMBUS_RELID_LIMIT / 8];
+	uint8_t relid_release_due[VMBUS_RELID_LIMIT / 8];
 	struct vmbus_gpadl_wait *gpadl_waits;
 	uint32_t next_gpadl;
 	uint32_t next_openid;

@@ -376,6 +376,63 @@ static void test_vmbus_guest_offer__real_host_seeds__names_follow_offer_order(vo
 	}
 }
 
+/* Found by fuzz_netvsc_attach: an offer the guest refuses for lack of
+ * memory is still offered as far as the host knows; its later RESCIND must
+ * be answered with RELID_RELEASED, or the host never frees the relid (and
+ * its channel table fills up with hot add/remove cycles). */
+static void test_vmbus_guest_offer__refused_for_memory_then_rescinded__relid_released(void **state)
+{
+	(void)state;
+	struct gvx *gx = gvx_new("ws2022", 2, 1, GVX_REAL);
+	gvx_call(gx, reg_fn, NULL);
+	struct gk_vmbus_report r;
+	assert_int_equal(gk_guest_vmbus_connect(gx->rt, 0, false, &r), 0);
+	assert_int_equal(r.status, 0);
+	/* Make the offer's allocations fail, one index after the other, until
+	 * one of them makes the guest refuse the offer (others, e.g. in the
+	 * message intake, are survived). */
+	struct echo_dev e[8];
+	memset(e, 0, sizeof e);
+	struct vmbus_stats before;
+	uint32_t relid = 0;
+	unsigned n = 0;
+	for (; n < 8; n++) {
+		before = stats(gx);
+		gk_alloc_fail_after((long)n);
+		assert_non_null(echo_dev_add(gx->vb, &e[n], NIC, (uint8_t)(0xA + n), false, 0));
+		relid = vmbs_chan_relid(e[n].primary);
+		gvx_sleep(gx, 10 * MS);
+		gk_alloc_fail_after(-1);
+		if (stats(gx).offers_refused == before.offers_refused + 1)
+			break;
+		assert_int_equal(vmbs_dev_remove(e[n].primary), 0);
+		gvx_sleep(gx, 10 * MS);
+	}
+	assert_true(n < 8);
+	struct vmbus_stats mid = stats(gx);
+	assert_int_equal(mid.relids_released, before.relids_released);
+	assert_int_equal(list_names(gx, &r), 0);
+	assert_int_equal(r.noffers, 0);
+	assert_int_equal(vmbs_dev_remove(e[n].primary), 0);
+	gvx_sleep(gx, 10 * MS);
+	struct vmbus_stats after = stats(gx);
+	assert_int_equal(after.relids_released, before.relids_released + 1);
+	assert_int_equal(after.msgs_unexpected, before.msgs_unexpected);
+	assert_null(vmbs_chan_by_relid(gx->vb, relid));
+	assert_int_equal(e[n].rescinded, 1);
+	/* The relid is free again: the next hot add gets it and attaches. */
+	struct echo_dev e2;
+	memset(&e2, 0, sizeof e2);
+	assert_non_null(echo_dev_add(gx->vb, &e2, NIC, 0x20, false, 0));
+	assert_int_equal(vmbs_chan_relid(e2.primary), relid);
+	gvx_sleep(gx, 10 * MS);
+	assert_int_equal(list_names(gx, &r), 0);
+	assert_int_equal(r.noffers, 1);
+	assert_string_equal(r.offer[0].driver, "hn0");
+	assert_int_equal(e2.opens, 1);
+	finish(gx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_vmbus_guest_offer__rescind_while_opening__enodev_no_leak),
 		cmocka_unit_test(test_vmbus_guest_offer__subchannels__reported_and_opened),
 		cmocka_unit_test(test_vmbus_guest_offer__real_host_seeds__names_follow_offer_order),
+		cmocka_unit_test(test_vmbus_guest_offer__refused_for_memory_then_rescinded__relid_released),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
