@@ -142,8 +142,11 @@ static void slot_finish(struct stv_ctrl *c, struct stv_req *r, int xerr, struct 
 			struct stv_sense sn;
 			stv_sense_parse(r->r_sense, r->r_sense_len, &sn);
 			err = stv_io_errno(r->r_srb_status, r->r_scsi_status, &sn);
-			/* A READ or WRITE must move every byte. */
-			if (!err && r->r_len && r->r_xfer < r->r_len)
+			/* A READ or WRITE must move every byte.  Other data-out
+			 * commands (UNMAP's parameter list) carry no payload the
+			 * caller could miss: a residual there is not an error. */
+			if (!err && r->r_len && r->r_xfer < r->r_len &&
+			    (b->op == STORVSC_OP_READ || b->op == STORVSC_OP_WRITE))
 				err = -EIO;
 		}
 		bio_piece_done(c, b, err, r, bt);

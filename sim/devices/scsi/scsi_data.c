@@ -245,6 +245,10 @@ int scsi_data_unmap(struct scsi_lun *lun, struct scsi_io *io)
 			      VSTOR_SRB_STATUS_ERROR);
 		return SCSI_EXEC_DONE;
 	}
+	/* The whole parameter list came across: say so, or an initiator that
+	 * checks the residual of a data-out command sees a short transfer
+	 * (issue 4: storvsc reported -EIO for a good UNMAP). */
+	io->xferred = plen;
 	ndesc = dlen / SCSI_UNMAP_DESC_SIZE;
 	if (ndesc > SCSI_MAX_UNMAP_DESC) {
 		scsi_io_check(io, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_PARAM,
@@ -339,6 +343,7 @@ int scsi_data_write_same(struct scsi_lun *lun, struct scsi_io *io)
 			return SCSI_EXEC_DONE;
 		}
 		scsi_io_fetch(io, io->io_heap, sec);
+		io->xferred = sec;      /* the one block of pattern */
 		for (uint32_t i = 0; i < sec && zero; i++)
 			zero = io->io_heap[i] == 0;
 	}

@@ -78,6 +78,7 @@ static int stvsp_op_version(struct stvsp_ctx *x)
 	c->c_pkt_size = stvsp_pkt_size(v);
 	c->c_state = STVSP_VERSIONED;
 	sv->s_stats.version = v;
+	sv->s_stats.pkt_size = c->c_pkt_size;
 	return stvsp_send_reply(c, x->d->trans_id, VSTOR_STATUS_SUCCESS, &x->vp->u.version,
 				sizeof(x->vp->u.version), x->rsize);
 }
@@ -414,6 +415,13 @@ int storvsp_lun_remove(struct storvsp *sv, uint8_t target, uint8_t lun)
 	scsi_lun_destroy(l);      /* in-flight I/O completes (aborted) now */
 	stvsp_enumerate(sv);
 	return 0;
+}
+
+int storvsp_rescind(struct storvsp *sv)
+{
+	if (!sv->s_primary)
+		return -ENOENT;
+	return vmbs_dev_remove(sv->s_primary);
 }
 
 struct scsi_lun *storvsp_lun(struct storvsp *sv, uint8_t target, uint8_t lun)

@@ -43,6 +43,11 @@ int storvsp_lun_remove(struct storvsp *sv, uint8_t target, uint8_t lun);
 /* The LUN at an address (for fault injection: scsi_lun_blk), or NULL. */
 struct scsi_lun *storvsp_lun(struct storvsp *sv, uint8_t target, uint8_t lun);
 
+/* Hot remove of the whole controller (rescind its channels); the LUNs
+ * stay until storvsp_destroy.  I/O in flight completes into nothing.
+ * 0, -ENOENT (already rescinded), or vmbs_dev_remove's error. */
+int storvsp_rescind(struct storvsp *sv);
+
 /* Deliver finished block I/O and send completions; true when some ran. */
 bool storvsp_poll(struct storvsp *sv);
 
@@ -52,6 +57,9 @@ struct storvsp_stats {
 	uint16_t version;                /* negotiated, 0 before */
 	uint16_t subchannels;            /* offered */
 	unsigned inflight;
+	/* additions */
+	uint32_t pkt_size;               /* VSTOR packet size of the version (48 or 64), 0 before */
+	uint64_t chan_srbs[STORVSP_MAX_SUBCH + 1]; /* EXECUTE_SRBs taken per channel (sub-channel index) */
 };
 void storvsp_get_stats(const struct storvsp *sv, struct storvsp_stats *out);
 

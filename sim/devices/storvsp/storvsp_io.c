@@ -216,6 +216,11 @@ int stvsp_execute_srb(struct stvsp_chan *c, const struct vmbus_pkt_desc *d, cons
 		return -EPROTO;
 	}
 	sv->s_stats.srbs++;
+	{
+		uint16_t si = c->c_ch ? vmbs_chan_subidx(c->c_ch) : 0;
+		if (si <= STORVSP_MAX_SUBCH)
+			sv->s_stats.chan_srbs[si]++;
+	}
 	r = scsi_zalloc(sizeof(*r));
 	if (!r) {
 		/* No memory for the request: answer BUSY from the stack. */
