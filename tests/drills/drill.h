@@ -43,6 +43,7 @@ struct dr_slot {
 	volatile uint64_t op_end_ns;   /* of the last finished op */
 	volatile uint64_t lost_ns;     /* when the worker saw the host gone */
 	volatile uint64_t up_ns;       /* when the last session became RUNNING */
+	volatile uint64_t dma_pages;   /* guest DMA pages still held after the last teardown */
 	char msg[160];
 };
 
@@ -52,6 +53,7 @@ struct dr_worker_cfg {
 	bool reconnect;           /* after a lost host, connect again (else exit) */
 	uint64_t reconnect_for_ns; /* keep trying this long */
 	uint32_t ncpus;
+	const char *log;          /* the guest runtime's messages go here (append) */
 };
 
 /* drill_util.c */

@@ -6,6 +6,7 @@
 #include "tests/drills/drill.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,13 +123,21 @@ static int session(struct dr_slot *s, const struct dr_worker_cfg *cfg,
 	}
 	if (rc != -ENODEV)
 		rc = 0;
-	if (rc == 0)
-		(void)gk_guest_shutdown(rt);
 out:
 	if (t->host_lost && !s->lost_ns)
 		s->lost_ns = dr_now_ns();
 	if (t->host_lost)
 		rc = -ENODEV;
+	if (rt && s->sessions) {
+		/* A dead host is a rescind of everything: the guest tears its
+		 * drivers and platform down (every wait fails at once), so the
+		 * next boot starts clean.  Without this, hyperv_init says
+		 * -EBUSY to the fresh boot. */
+		(void)gk_guest_ic_stop(rt);
+		(void)gk_guest_vmbus_disconnect(rt);
+		(void)gk_guest_shutdown(rt);
+		s->dma_pages = gk_dma_pages_used();
+	}
 	gk_runtime_destroy(rt);
 	t->ops->close(t);
 	return rc;
@@ -139,6 +148,13 @@ static void worker_main(struct dr_slot *s, const struct dr_worker_cfg *cfg)
 	/* Die with the drill: a worker must never outlive it. */
 	signal(SIGPIPE, SIG_IGN);
 	s->pid = getpid();
+	if (cfg->log) {
+		int fd = open(cfg->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+	}
 	struct gk_vmbus_report *vr = calloc(1, sizeof *vr);
 	if (!vr)
 		_exit(1);
@@ -155,19 +171,16 @@ static void worker_main(struct dr_slot *s, const struct dr_worker_cfg *cfg)
 			s->state = rc == -ENODEV ? DR_W_LOST : DR_W_FAILED;
 			break;
 		}
-		/* Reconnect: a fresh HELLO and a fresh boot in this process. */
-		if (!give_up)
+		/* Reconnect: a fresh HELLO and a fresh boot in this process,
+		 * retried while the daemon is away, for reconnect_for_ns after
+		 * the host was lost. */
+		if (rc == -ENODEV || !give_up)
 			give_up = dr_now_ns() + cfg->reconnect_for_ns;
 		if (dr_now_ns() > give_up) {
 			s->state = DR_W_FAILED;
 			break;
 		}
-		if (s->sessions && rc != -ENODEV)
-			dr_sleep_ms(20);
-		else
-			dr_sleep_ms(20);
-		if (rc == -ENODEV)
-			give_up = dr_now_ns() + cfg->reconnect_for_ns;
+		dr_sleep_ms(20);
 	}
 	free(vr);
 	/* _exit: skip LeakSanitizer's exit scan of a process whose runtime may

@@ -69,6 +69,8 @@ int drill_guest_kill(int argc, char **argv)
 	snprintf(sock, sizeof sock, "%s/h.sock", dir);
 	snprintf(ctl, sizeof ctl, "%s.ctl", sock);
 	snprintf(log, sizeof log, "%s/hostd.log", dir);
+	char glog[220];
+	snprintf(glog, sizeof glog, "%s/guests.log", dir);
 	dr_log("guest-kill: %u steady guests, %u kills, seed %llu", nsteady, iters,
 	       (unsigned long long)o.seed);
 	int fails = 0;
@@ -78,7 +80,7 @@ int drill_guest_kill(int argc, char **argv)
 		dr_log("FAIL: cannot start %s", o.hostd);
 		return 1;
 	}
-	struct dr_worker_cfg wc = { .sock = sock, .work = DR_WORK_MIXED, .ncpus = 1 };
+	struct dr_worker_cfg wc = { .sock = sock, .work = DR_WORK_MIXED, .ncpus = 1, .log = glog };
 	for (unsigned i = 0; i < nsteady; i++)
 		dr_worker_spawn(&sl[i], &wc);
 	if (dr_workers_wait_up(sl, nsteady, 60000)) {
