@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <limits.h>
 #include <jansson.h>
 
 #include "sim/hostd/profile.h"
@@ -69,51 +70,43 @@ static void parse_guest(struct scn_vctx *v, json_t *root, struct scenario *s)
 	scn_pop(v);
 }
 
-static void parse_nic(struct scn_vctx *v, json_t *j, struct scn_nic *n)
+/* The devices section has one parser shared with hvsim-hostd (devspec.c);
+ * its error path is spliced under ours so the line number is right.  A
+ * scenario read from a file has its paths made absolute (images relative
+ * to the file, captures to the working directory) and its images checked
+ * before anything runs. */
+static void parse_devices(struct scn_vctx *v, json_t *root, struct scenario *s, bool from_file)
 {
-	static const char *const keys[] = { "backend", "peer_ip", "queues", "link_down", "pcap",
-					    NULL };
-	static const char *const backends[] = { "peer", "null", NULL };
-	if (!json_is_object(j)) {
-		scn_fail(v, "a NIC must be an object, not %s", scn_json_kind(j));
-		return;
-	}
-	if (!scn_check_keys(v, j, keys))
-		return;
-	unsigned be = 0;
-	scn_get_enum(v, j, "backend", backends, false, &be);
-	n->backend = (enum scn_nic_backend)be;
-	n->peer_ip = 0x0A000001u; /* 10.0.0.1 */
-	scn_get_ipv4(v, j, "peer_ip", &n->peer_ip);
-	uint64_t q;
-	if (scn_get_uint(v, j, "queues", 1, 64, false, &q))
-		n->queues = (uint16_t)q;
-	scn_get_bool(v, j, "link_down", &n->link_down);
-	scn_get_string(v, j, "pcap", n->pcap, sizeof n->pcap, false);
-}
-
-static void parse_devices(struct scn_vctx *v, json_t *root, struct scenario *s)
-{
-	static const char *const keys[] = { "nics", NULL };
 	json_t *dev = scn_want_object(v, root, "devices", false);
 	if (!dev)
 		return;
 	scn_push_key(v, "devices");
-	json_t *nics = scn_check_keys(v, dev, keys) ? scn_want_array(v, dev, "nics", SCN_MAX_NICS,
-								      false) : NULL;
-	if (nics) {
-		scn_push_key(v, "nics");
-		size_t i;
-		json_t *j;
-		json_array_foreach(nics, i, j) {
-			scn_push_index(v, i);
-			parse_nic(v, j, &s->nics[i]);
-			scn_pop(v);
-			if (v->failed)
-				break;
-			s->nnics = (unsigned)i + 1;
+	struct devspec_err e;
+	if (devspec_parse(dev, &s->dev, &e) != 0) {
+		for (size_t i = 0; i < e.depth && i < DEVSPEC_ERR_DEPTH; i++) {
+			if (e.path[i].key)
+				scn_push_key(v, e.path[i].key);
+			else
+				scn_push_index(v, e.path[i].index);
 		}
-		scn_pop(v);
+		scn_fail(v, "%s", e.msg);
+		return;
+	}
+	if (from_file) {
+		char dir[sizeof s->path], cwd[PATH_MAX];
+		snprintf(dir, sizeof dir, "%s", s->path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof dir, ".");
+		char why[512];
+		if (!getcwd(cwd, sizeof cwd))
+			scn_fail(v, "cannot read the working directory: %s", strerror(errno));
+		else if (devspec_resolve(&s->dev, dir, cwd) != 0)
+			scn_fail(v, "a path is too long once made absolute");
+		else if (devspec_check_files(&s->dev, why, sizeof why) != 0)
+			scn_fail(v, "%s", why);
 	}
 	scn_pop(v);
 }
@@ -219,8 +212,8 @@ static void parse_steps(struct scn_vctx *v, json_t *root, struct scenario *s)
 	scn_pop(v);
 }
 
-struct scenario *scenario_parse(const char *name, const char *text, size_t len,
-				char *err, size_t errlen)
+static struct scenario *parse_text(const char *name, const char *text, size_t len,
+				   bool from_file, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "name", "description", "host", "guest",
 					    "devices", "limits", "steps", NULL };
@@ -258,7 +251,7 @@ struct scenario *scenario_parse(const char *name, const char *text, size_t len,
 		scn_get_string(&v, root, "description", s->description, sizeof s->description, false);
 		parse_host(&v, root, s);
 		parse_guest(&v, root, s);
-		parse_devices(&v, root, s);
+		parse_devices(&v, root, s, from_file);
 		parse_limits(&v, root, s);
 		parse_steps(&v, root, s);
 	}
@@ -272,6 +265,12 @@ struct scenario *scenario_parse(const char *name, const char *text, size_t len,
 		snprintf(s->name, sizeof s->name, "%s", base ? base + 1 : name);
 	}
 	return s;
+}
+
+struct scenario *scenario_parse(const char *name, const char *text, size_t len,
+				char *err, size_t errlen)
+{
+	return parse_text(name, text, len, false, err, errlen);
 }
 
 struct scenario *scenario_load(const char *path, char *err, size_t errlen)
@@ -316,7 +315,7 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	buf[n] = '\0';
-	struct scenario *s = scenario_parse(path, buf, n, err, errlen);
+	struct scenario *s = parse_text(path, buf, n, true, err, errlen);
 	free(buf);
 	return s;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/devices/devspec.h"
+
 #define SCN_MAX_FILE_BYTES  (1u << 20) /* RELIABILITY.md 4.4 */
 #define SCN_MAX_DEPTH       32u
 #define SCN_MAX_STEPS       1024u
@@ -32,17 +34,6 @@ enum scn_checker {
 	SCN_CHECKER_OFF,
 };
 
-#define SCN_MAX_NICS 8u
-/* A synthetic NIC on the host and what sits behind it. */
-enum scn_nic_backend { SCN_NIC_PEER = 0, SCN_NIC_NULL };
-struct scn_nic {
-	enum scn_nic_backend backend;
-	uint32_t peer_ip;          /* host byte order (peer) */
-	uint16_t queues;           /* host's vRSS ceiling, 0 = default */
-	bool     link_down;        /* cable out at boot */
-	char     pcap[256];        /* capture every frame into this file, "" = none */
-};
-
 struct scenario {
 	char     path[4096];
 	char     name[64];
@@ -52,8 +43,9 @@ struct scenario {
 	uint32_t vcpus;
 	uint64_t memory_mb;
 	uint64_t time_limit_ms;  /* whole-run virtual-time limit */
-	unsigned nnics;          /* devices.nics, in offer order: hn0, hn1 ... */
-	struct scn_nic nics[SCN_MAX_NICS];
+	/* devices: NICs in offer order (hn0, hn1 ...), the SCSI controller's
+	 * LUNs, the ATA disk; paths made absolute at load. */
+	struct devspec dev;
 	size_t   nsteps;
 	size_t   nsteps_alloc;
 	struct scn_step *steps;

@@ -97,29 +97,14 @@ static int open_inproc(struct session *ss, const struct scenario *s, char *err, 
 	struct hostside_config hc = { .vmbus = pc.profile->kind == HV_PROFILE_HYPERV };
 	hc.ic.heartbeat = hc.ic.shutdown = hc.ic.timesync = hc.ic.kvp = hc.vmbus;
 	hc.check = hc.vmbus && s->checker != SCN_CHECKER_OFF;
-	for (unsigned i = 0; hc.vmbus && i < s->nnics; i++) {
-		const struct scn_nic *n = &s->nics[i];
-		struct netvsp_config *nc = &hc.nic[i];
-		/* Hyper-V's own OUI, as a real host hands out. */
-		static const uint8_t oui[3] = { 0x00, 0x15, 0x5D };
-		memcpy(nc->mac, oui, 3);
-		nc->mac[5] = (uint8_t)(i + 1);
-		nc->instance_id.bytes[0] = 0x4E;
-		nc->instance_id.bytes[15] = (uint8_t)(i + 1);
-		nc->max_queues = n->queues;
-		nc->link_down = n->link_down;
-		nc->be.kind = n->backend == SCN_NIC_PEER ? NETBE_PEER : NETBE_NULL;
-		nc->be.peer_ipv4 = n->peer_ip;
-		static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xFE };
-		memcpy(nc->be.peer_mac, peer_mac, 6);
-		nc->be.pcap_path = n->pcap[0] ? n->pcap : NULL;
-		hc.nnics = i + 1;
-	}
+	devspec_host_config(&s->dev, pc.profile, &hc);
 	ss->host = hostside_create(ss->part, ss->gm, &hc, NULL, NULL);
 	if (!ss->host) {
-		snprintf(err, errlen, "cannot create the VMBus server: %s", strerror(errno));
+		snprintf(err, errlen, "cannot create the host's devices: %s", strerror(errno));
 		return -1;
 	}
+	if (devspec_attach_luns(&s->dev, ss->host, err, errlen) != 0)
+		return -1;
 	gk_inproc_set_pump(ss->t, inproc_pump, ss->host);
 	return 0;
 }
@@ -229,15 +214,38 @@ static void stop_hostd(struct session *ss)
 	}
 }
 
+static json_t *ctl_roundtrip(struct session *ss, json_t *req, char *err, size_t errlen);
+
+/* The daemon builds a guest's devices at its HELLO; tell it which ones
+ * first, keyed by our pid (the guest connection's SO_PEERCRED). */
+static int send_devices(struct session *ss, const struct scenario *s, char *err, size_t errlen)
+{
+	const struct devspec *d = &s->dev;
+	if (!d->nnics && !d->scsi && !d->ata)
+		return 0;
+	json_t *req = json_pack("{s:s, s:i, s:o}", "cmd", "guest.devices", "pid",
+				(json_int_t)getpid(), "devices", devspec_to_json(d));
+	if (!req) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_t *r = ctl_roundtrip(ss, req, err, errlen);
+	json_decref(req);
+	if (!r)
+		return -1;
+	int rc = 0;
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		const char *why = json_string_value(json_object_get(r, "error"));
+		snprintf(err, errlen, "the daemon refused the devices: %s", why ? why : "no reason");
+		rc = -1;
+	}
+	json_decref(r);
+	return rc;
+}
+
 static int open_split(struct session *ss, const struct session_opts *o,
 		      const struct scenario *s, char *err, size_t errlen)
 {
-	if (s->nnics) {
-		/* The daemon builds its devices at HELLO from the profile alone. */
-		snprintf(err, errlen, "devices.nics needs --mode inproc for now (hvsim-hostd "
-			 "cannot take a scenario's devices yet)");
-		return -1;
-	}
 	const char *sock = o->socket_path;
 	if (!sock) {
 		if (start_hostd(ss, o, err, errlen) != 0)
@@ -245,6 +253,8 @@ static int open_split(struct session *ss, const struct session_opts *o,
 		sock = ss->sock;
 	}
 	snprintf(ss->ctl_path, sizeof ss->ctl_path, "%.100s.ctl", sock);
+	if (send_devices(ss, s, err, errlen) != 0)
+		return -1;
 	ss->t = gk_split_connect(sock, s->profile, s->vcpus, s->memory_mb << 20, err, errlen);
 	return ss->t ? 0 : -1;
 }

@@ -34,7 +34,7 @@ static void parse_ping(struct scn_vctx *v, json_t *body, void *args)
 	p->timeout_ms = 100;
 	if (!scn_body(v, body, keys))
 		return;
-	scn_get_uint(v, body, "unit", 0, SCN_MAX_NICS - 1, false, &p->unit);
+	scn_get_uint(v, body, "unit", 0, DEVSPEC_MAX_NICS - 1, false, &p->unit);
 	scn_get_ipv4(v, body, "src", &p->src);
 	scn_get_ipv4(v, body, "dst", &p->dst);
 	scn_get_uint(v, body, "count", 1, 1000, false, &p->count);
@@ -42,9 +42,9 @@ static void parse_ping(struct scn_vctx *v, json_t *body, void *args)
 	scn_get_uint(v, body, "received", 0, 1000, false, &p->expect_received);
 	scn_get_uint(v, body, "timeout_ms", 1, 60000, false, &p->timeout_ms);
 	scn_get_bool(v, body, "unreachable", &p->unreachable);
-	if (!v->failed && p->unit >= v->s->nnics)
+	if (!v->failed && p->unit >= v->s->dev.nnics)
 		scn_fail(v, "hn%" PRIu64 ": the scenario has %u NIC%s (devices.nics)", p->unit,
-			 v->s->nnics, v->s->nnics == 1 ? "" : "s");
+			 v->s->dev.nnics, v->s->dev.nnics == 1 ? "" : "s");
 }
 
 static int do_ping(struct run_state *st, const void *args)
@@ -89,7 +89,7 @@ static void parse_expect_net(struct scn_vctx *v, json_t *body, void *args)
 	struct scn_expect_net *e = args;
 	if (!scn_body(v, body, keys))
 		return;
-	scn_get_uint(v, body, "unit", 0, SCN_MAX_NICS - 1, false, &e->unit);
+	scn_get_uint(v, body, "unit", 0, DEVSPEC_MAX_NICS - 1, false, &e->unit);
 	e->has_name = scn_get_string(v, body, "name", e->name, sizeof e->name, false);
 	e->has_link = scn_get_bool(v, body, "link_up", &e->link_up);
 	e->has_queues = scn_get_uint(v, body, "queues_min", 1, 64, false, &e->queues_min);

@@ -142,7 +142,7 @@ static int boot_vmbus(struct run_state *st, const struct scn_boot *b)
 	if (rc != 0)
 		return run_fail(st, "cannot register the IC drivers: %s", run_why_errno(rc));
 	st->ics_started = true;
-	if (st->s->nnics) {
+	if (st->s->dev.nnics) {
 		/* Registered before the bus comes up, so NICs attach in offer order. */
 		struct gk_net_config nc = { .max_nvsp = 0 };
 		rc = gk_guest_net_start(rt, &nc);

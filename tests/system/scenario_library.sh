@@ -29,9 +29,8 @@ has() { # has DESCRIPTION TEXT PATTERN
 
 out=$(timeout 300 "$hvsim" run -q -j 2 --seeds 3 "$src/scenarios" 2>&1 </dev/null); rc=$?
 check "library inproc x3 seeds" 0 $rc "$out"
-# Network scenarios need devices the daemon cannot build yet: inproc only.
-out=$(timeout 300 "$hvsim" run -q -j 2 --mode split "$src/scenarios/boot.json" "$src/scenarios/platform" \
-  "$src/scenarios/ic" "$src/scenarios/faults" 2>&1 </dev/null); rc=$?
+# Split mode: the daemon builds each guest's devices from "guest.devices".
+out=$(timeout 300 "$hvsim" run -q -j 2 --mode split "$src/scenarios" 2>&1 </dev/null); rc=$?
 check "library split" 0 $rc "$out"
 
 # Shards partition the library.
@@ -80,6 +79,20 @@ check "ctl no such guest" 1 $rc "$out"; has "ctl says why" "$out" 'no such guest
 out=$("$hvsim" ctl --control "$sock.ctl" --json '{"cmd":"nope"}'); check "ctl unknown" 1 $? "$out"
 out=$("$hvsim" ctl --control "$sock.ctl" kvp.set novalue 2>&1); check "ctl bad arg" 2 $? "$out"
 out=$("$hvsim" ctl --control "$tmp/none.ctl" guests 2>&1); check "ctl no daemon" 2 $? "$out"
+# guest.devices: checked before anything is kept.
+gd() { "$hvsim" ctl --control "$sock.ctl" --json "$1" 2>&1; }
+out=$(gd '{"cmd":"guest.devices","pid":0,"devices":{}}'); check "devices bad pid" 1 $? "$out"
+has "devices bad pid says why" "$out" 'process id'
+out=$(gd '{"cmd":"guest.devices","pid":4242,"devices":{"scsi":{"luns":[{"lun":0,"image":"rel.img"}]}}}')
+check "devices relative path" 1 $? "$out"; has "devices relative says why" "$out" 'absolute'
+out=$(gd '{"cmd":"guest.devices","pid":4242,"devices":{"nics":[{"queues":99}]}}')
+check "devices bad value" 1 $? "$out"; has "devices bad value path" "$out" 'nics\[0\]\.queues'
+out=$(gd '{"cmd":"guest.devices","pid":4242,"devices":{"scsi":{"luns":[{"lun":1,"size_mb":1},{"lun":1,"size_mb":2}]}}}')
+check "devices duplicate lun" 1 $? "$out"; has "devices duplicate says why" "$out" 'twice'
+out=$(gd '{"cmd":"guest.devices","pid":4242,"devices":{"nics":[{}]},"extra":1}')
+check "devices unknown key" 1 $? "$out"
+out=$(gd '{"cmd":"guest.devices","pid":4242,"devices":{"nics":[{"backend":"null"}],"scsi":{"luns":[{"lun":0,"size_mb":4}]}}}')
+check "devices kept" 0 $? "$out"; has "devices kept reply" "$out" '"luns": 1'
 # A garbage line and an over-long line get error replies; the daemon lives on.
 if command -v python3 >/dev/null; then
   out=$(python3 - "$sock.ctl" <<'PY'
@@ -105,6 +118,12 @@ fi
 # A split run against this daemon, with its host steps over the control socket.
 out=$(timeout 60 "$hvsim" run -q --mode split --socket "$sock" "$src/scenarios/ic/kvp.json" 2>&1); rc=$?
 check "split run on a shared daemon" 0 $rc "$out"
+out=$(timeout 60 "$hvsim" run -q --mode split --socket "$sock" "$src/scenarios/network/ping.json" 2>&1); rc=$?
+check "split run with NICs on a shared daemon" 0 $rc "$out"
+# The waiting lists are capped (after the runs above: it fills the table).
+for i in $(seq 70); do gd "{\"cmd\":\"guest.devices\",\"pid\":$((5000 + i)),\"devices\":{}}" >/dev/null; done
+out=$(gd '{"cmd":"guest.devices","pid":9999,"devices":{}}'); check "devices capped" 1 $? "$out"
+has "devices cap says why" "$out" 'already wait'
 out=$("$hvsim" ctl --control "$sock.ctl" stop); check "ctl stop" 0 $? "$out"
 wait "$daemon"; check "daemon exit after stop" 0 $?
 daemon=

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -243,6 +244,44 @@ static void test_jsonpos__paths__lines(void **state)
 	assert_true(jsonpos_line(t, 12, p1, 3) >= 1);
 }
 
+static void test_scenario__devices_errors__file_line_and_path(void **state)
+{
+	(void)state;
+	expect_error("{\"devices\": {\"scsi\": {\"luns\": [\n{\"lun\": 0, \"size_mb\": 1},\n"
+		     "{\"lun\": 1, \"sector\": 7, \"size_mb\": 1}]}},\n\"steps\": [{\"boot\": {}}]}",
+		     "t.json:3: $.devices.scsi.luns[1].sector: must be 512 or 4096");
+	expect_error("{\"devices\": {\"nics\": [{\"queues\": 0}]}, \"steps\": [{\"boot\": {}}]}",
+		     "$.devices.nics[0].queues");
+	struct scenario *s = parse("{\"devices\": {\"scsi\": {\"luns\": [{\"lun\": 2, \"size_mb\": 4}]},"
+				   " \"nics\": [{}]}, \"steps\": [{\"boot\": {}}]}");
+	assert_non_null(s);
+	assert_int_equal(s->dev.nluns, 1);
+	assert_int_equal(s->dev.luns[0].lun, 2);
+	assert_int_equal(s->dev.nnics, 1);
+	scenario_free(s);
+}
+
+static void test_scenario__missing_image__refused_at_load(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hvsim-scn-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/s.json", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"devices\": {\"scsi\": {\"luns\": [{\"lun\": 0, \"image\": \"gone.img\"}]}},\n"
+	      " \"steps\": [{\"boot\": {}}]}\n", f);
+	fclose(f);
+	struct scenario *s = scenario_load(path, err, sizeof err);
+	assert_null(s);
+	/* Relative to the scenario's own directory, and named. */
+	if (!strstr(err, "gone.img: No such file") || !strstr(err, dir))
+		fail_msg("unexpected error: %s", err);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +301,8 @@ int main(void)
 		cmocka_unit_test(test_scenario__missing_file__names_it),
 		cmocka_unit_test(test_scenario__vmbus_keys__read_and_checked),
 		cmocka_unit_test(test_jsonpos__paths__lines),
+		cmocka_unit_test(test_scenario__devices_errors__file_line_and_path),
+		cmocka_unit_test(test_scenario__missing_image__refused_at_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

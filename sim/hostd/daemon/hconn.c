@@ -61,6 +61,12 @@ static void hconn_stats(void *arg, uint64_t v[4])
 	hostd_fill_stats(c->c_d, v);
 }
 
+static void *hconn_take_prepared(void *arg)
+{
+	struct hconn *c = arg;
+	return c->c_pid > 0 ? hostd_take_devices(c->c_d, c->c_pid) : NULL;
+}
+
 static void hconn_kick(void *arg)
 {
 	struct hconn *c = arg;
@@ -324,6 +330,7 @@ struct hconn *hconn_new(struct hostd *d, int fd)
 		.admit = hconn_admit,
 		.stats = hconn_stats,
 		.kick = hconn_kick,
+		.take_prepared = hconn_take_prepared,
 		.ext = d->d_cfg.ext,
 		.arg = c,
 	};

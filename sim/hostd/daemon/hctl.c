@@ -21,6 +21,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "sim/devices/devspec.h"
 #include "sim/devices/hostcmd.h"
 #include "sim/hostd/daemon/hsess.h"
 
@@ -113,6 +114,8 @@ static json_t *hctl_daemon_help(void)
 	static const char *const own[][2] = {
 		{ "guests", "the guests this daemon serves: id, pid, profile, vCPUs, memory" },
 		{ "daemon", "daemon counters: sessions, connections, drops" },
+		{ "guest.devices", "{pid, devices}: the devices (NICs, SCSI LUNs, ATA disk; see "
+				   "docs/scenarios.md) the guest process pid gets at its HELLO" },
 		{ "stop", "stop the daemon (every guest is told the host went away)" },
 	};
 	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
@@ -134,6 +137,55 @@ static json_t *hctl_ok(json_t *r, json_t *id)
 	if (id)
 		json_object_set(r, "id", id);
 	return r;
+}
+
+/* {"cmd": "guest.devices", "pid": PID, "devices": {...}}: the devices the
+ * guest process PID gets at its HELLO (devspec.h). */
+static json_t *hctl_guest_devices(struct hostd *d, json_t *req, json_t *id)
+{
+	json_t *pid = json_object_get(req, "pid");
+	json_t *dev = json_object_get(req, "devices");
+	if (!json_is_integer(pid) || json_integer_value(pid) <= 0 ||
+	    json_integer_value(pid) > INT32_MAX)
+		return hostcmd_reply_error(id, "guest.devices: \"pid\" must be a process id");
+	if (!dev)
+		return hostcmd_reply_error(id, "guest.devices: \"devices\" is missing");
+	const char *key;
+	json_t *val;
+	json_object_foreach(req, key, val)
+		if (strcmp(key, "cmd") && strcmp(key, "pid") && strcmp(key, "devices") &&
+		    strcmp(key, "id"))
+			return hostcmd_reply_error(id, "guest.devices: unknown key \"%s\"", key);
+	struct devspec *spec = malloc(sizeof *spec);
+	if (!spec)
+		return hostcmd_reply_error(id, "guest.devices: out of memory");
+	struct devspec_err e;
+	char why[384];
+	if (devspec_parse(dev, spec, &e) != 0) {
+		free(spec);
+		devspec_err_format(&e, why, sizeof why);
+		return hostcmd_reply_error(id, "guest.devices: devices%s", why + 1);
+	}
+	/* The daemon opens these files as itself: the control socket is the
+	 * operator's (mode 0600), and the paths must not depend on our cwd. */
+	for (unsigned i = 0; i < spec->nluns; i++)
+		if (spec->luns[i].disk.image[0] && spec->luns[i].disk.image[0] != '/')
+			goto relative;
+	for (unsigned i = 0; i < spec->nnics; i++)
+		if (spec->nics[i].pcap[0] && spec->nics[i].pcap[0] != '/')
+			goto relative;
+	if (spec->ata && spec->ata_disk.image[0] && spec->ata_disk.image[0] != '/')
+		goto relative;
+	unsigned nnics = spec->nnics, nluns = spec->nluns;
+	bool ata = spec->ata;
+	if (hostd_prepare_devices(d, (int)json_integer_value(pid), spec) != 0)
+		return hostcmd_reply_error(id, "guest.devices: %u device lists already wait for "
+					   "their guests", HOSTD_PREPARED_MAX);
+	return hctl_ok(json_pack("{s:I, s:i, s:i, s:b}", "pid", json_integer_value(pid), "nics",
+				 (int)nnics, "luns", (int)nluns, "ata", ata), id);
+relative:
+	free(spec);
+	return hostcmd_reply_error(id, "guest.devices: paths must be absolute");
 }
 
 static json_t *hctl_handle(struct hostd *d, const char *line, size_t len)
@@ -158,6 +210,8 @@ static json_t *hctl_handle(struct hostd *d, const char *line, size_t len)
 		reply = hctl_ok(json_pack("{s:I, s:I, s:I, s:I}", "sessions_live",
 			(json_int_t)st.sessions_live, "conns_live", (json_int_t)st.conns_live,
 			"conns_total", (json_int_t)st.conns_total, "dropped", (json_int_t)st.dropped), id);
+	} else if (strcmp(name, "guest.devices") == 0) {
+		reply = hctl_guest_devices(d, req, id);
 	} else if (strcmp(name, "stop") == 0) {
 		reply = hctl_ok(json_object(), id);
 		hostd_stop(d);

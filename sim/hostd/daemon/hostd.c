@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -170,10 +171,6 @@ static int hostd_bind(struct hostd *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->d_bound = true;
-	if (listen(d->d_listen_fd, 64) != 0) {
-		snprintf(err, errlen, "listen %s: %s", d->d_path, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
@@ -263,6 +260,12 @@ struct hostd *hostd_create(const struct hostd_config *cfg, char *err,
 	d->d_cfg.control_path = d->d_ctl_path;
 	if (d->d_ctl_path[0] && hctl_open(d, err, errlen) != 0)
 		goto fail;
+	/* Guests connect only once the control socket exists: a runner that
+	 * sees the guest socket accept may prepare devices over it at once. */
+	if (listen(d->d_listen_fd, 64) != 0) {
+		snprintf(err, errlen, "listen %s: %s", d->d_path, strerror(errno));
+		goto fail;
+	}
 	*exit_code = 0;
 	return d;
 fail:
@@ -286,11 +289,53 @@ void hostd_stop(struct hostd *d)
 	(void)n;
 }
 
+static uint64_t hostd_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void hostd_prepared_drop(struct hostd *d, unsigned i)
+{
+	free(d->d_prepared[i].spec);
+	d->d_prepared[i] = d->d_prepared[--d->d_nprepared];
+}
+
+int hostd_prepare_devices(struct hostd *d, int pid, struct devspec *spec)
+{
+	uint64_t now = hostd_mono_ms();
+	/* A runner that died before connecting leaves its list behind. */
+	for (unsigned i = d->d_nprepared; i-- > 0;)
+		if (d->d_prepared[i].pid == pid ||
+		    now - d->d_prepared[i].at_ms > HOSTD_PREPARED_TTL_MS)
+			hostd_prepared_drop(d, i);
+	if (d->d_nprepared == HOSTD_PREPARED_MAX) {
+		free(spec);
+		return -ENOSPC;
+	}
+	d->d_prepared[d->d_nprepared++] = (struct hostd_prepared){ pid, now, spec };
+	return 0;
+}
+
+struct devspec *hostd_take_devices(struct hostd *d, int pid)
+{
+	for (unsigned i = 0; i < d->d_nprepared; i++)
+		if (d->d_prepared[i].pid == pid) {
+			struct devspec *spec = d->d_prepared[i].spec;
+			d->d_prepared[i] = d->d_prepared[--d->d_nprepared];
+			return spec;
+		}
+	return NULL;
+}
+
 void hostd_destroy(struct hostd *d)
 {
 	if (!d)
 		return;
 	hctl_close(d);
+	while (d->d_nprepared)
+		hostd_prepared_drop(d, 0);
 	while (d->d_conns)
 		hconn_close(d->d_conns, "daemon stopping", false);
 	if (d->d_ev_listen)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/devices/devspec.h"
 #include "sim/devices/hostside.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/profile.h"
@@ -64,11 +65,24 @@ static int hs_attach(struct hsess *s, void *arg, void **ctx)
 	/* The protocol checker watches every guest: findings cost nothing
 	 * until something is wrong, and `check.findings` reads them. */
 	hc.check = hc.vmbus;
+	/* The devices an operator or runner prepared for this guest. */
+	struct devspec *spec = hsess_take_prepared(s);
+	if (spec)
+		devspec_host_config(spec, part_profile(hsess_part(s)), &hc);
 	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, &out, s);
-	if (!hs)
-		return -errno;
-	*ctx = hs;
-	return 0;
+	int rc = hs ? 0 : -errno;
+	char err[512];
+	if (hs && spec && (rc = devspec_attach_luns(spec, hs, err, sizeof err)) != 0) {
+		fprintf(stderr, "hvsim-hostd: guest refused: %s\n", err);
+		hostside_destroy(hs);
+	} else if (!hs) {
+		fprintf(stderr, "hvsim-hostd: guest refused: cannot create its devices: %s\n",
+			strerror(-rc));
+	} else {
+		*ctx = hs;
+	}
+	free(spec);
+	return rc;
 }
 
 static bool hs_pump(void *ctx)

@@ -21,6 +21,11 @@ struct event_base;
 #define HCONN_HELLO_TIMEOUT_MS 10000u
 /* fds accepted into one recvmsg's control buffer (all of them refused). */
 #define HCONN_CMSG_FDS     8u
+/* Device lists waiting for their guest's HELLO, and how long they wait. */
+#define HOSTD_PREPARED_MAX     64u
+#define HOSTD_PREPARED_TTL_MS  60000u
+
+struct devspec;
 
 struct hconn_outmsg {
 	uint8_t m_buf[CTL_MSG_MAX];
@@ -69,6 +74,14 @@ struct hostd {
 	struct event    *d_ev_ctl;
 	struct hctl_client *d_ctl_clients;
 	unsigned         d_nctl;
+	/* Devices prepared for a guest pid that has not said HELLO yet
+	 * ("guest.devices"); capped, and stale ones are dropped. */
+	struct hostd_prepared {
+		int      pid;
+		uint64_t at_ms;
+		struct devspec *spec;
+	} d_prepared[HOSTD_PREPARED_MAX];
+	unsigned         d_nprepared;
 };
 
 /* hctl.c */
@@ -84,7 +97,12 @@ struct hconn *hconn_new(struct hostd *d, int fd);
  * counts in stats.dropped when 'dropped'). */
 void hconn_close(struct hconn *c, const char *why, bool dropped);
 
-/* hostd.c, for hconn.c */
+/* hostd.c, for hconn.c and hctl.c */
+/* Keep 'spec' (owned from now on) for the guest pid's HELLO, replacing an
+ * earlier one.  0 or -ENOSPC (too many waiting). */
+int  hostd_prepare_devices(struct hostd *d, int pid, struct devspec *spec);
+/* Hand over what was prepared for pid (the caller frees it), or NULL. */
+struct devspec *hostd_take_devices(struct hostd *d, int pid);
 bool hostd_admit(struct hostd *d);
 void hostd_fill_stats(struct hostd *d, uint64_t v[4]);
 

@@ -119,6 +119,11 @@ bool hsess_wants_poll(struct hsess *s)
 		return false;
 	return !ext->wants_poll || ext->wants_poll(s->s_ext_ctx);
 }
+void *hsess_take_prepared(struct hsess *s)
+{
+	return s->s_env.take_prepared ? s->s_env.take_prepared(s->s_env.arg) : NULL;
+}
+
 void *hsess_ext_ctx(struct hsess *s) { return s->s_ext_attached ? s->s_ext_ctx : NULL; }
 
 bool hsess_hello_info(const struct hsess *s, const char **profile, uint32_t *ncpus,

@@ -58,6 +58,11 @@ struct hsess_env {
 	void (*stats)(void *arg, uint64_t v[4]);
 	/* Call hsess_pump() soon from the loop (hsess_kick was called). */
 	void (*kick)(void *arg);
+	/* What the operator prepared for this guest before its HELLO (the
+	 * daemon: a struct devspec from "guest.devices"), handed over once;
+	 * NULL for none.  The extension's attach takes it with
+	 * hsess_take_prepared() and owns it from then on. */
+	void *(*take_prepared)(void *arg);
 	const struct hsess_ext *ext;   /* borrowed; NULL for none */
 	void *arg;
 };
@@ -94,6 +99,8 @@ void hsess_kick(struct hsess *s);
 /* Should the owner run the periodic pump now (ext->poll_ns set and
  * ext->wants_poll absent or true)?  False before HELLO. */
 bool hsess_wants_poll(struct hsess *s);
+/* For ext->attach: env->take_prepared's answer (NULL without one). */
+void *hsess_take_prepared(struct hsess *s);
 /* Extension context from attach, NULL before HELLO or without one. */
 void *hsess_ext_ctx(struct hsess *s);
 
