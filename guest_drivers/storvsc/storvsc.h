@@ -36,6 +36,9 @@ struct storvsc_config {
 	uint64_t io_timeout_ns;    /* host silence that fails an I/O; 0 = 30 s */
 	uint64_t init_timeout_ns;  /* each handshake step; 0 = 5 s (Linux) */
 	enum storvsc_chan_policy policy;
+	/* additions */
+	bool     no_report_luns;   /* probe LUNs 0..max_luns-1 one by one (as
+				      guests without REPORT LUNS do) */
 };
 #define STORVSC_DEFAULT_QUEUE_DEPTH 128u
 #define STORVSC_MAX_QUEUE_DEPTH     1024u
@@ -77,6 +80,9 @@ struct storvsc_disk_info {
 	bool     can_unmap;        /* READ CAPACITY(16) LBPME */
 	bool     gone;             /* removed, or the controller went away */
 	char     vendor[9], product[17], revision[5];
+	/* additions */
+	char     serial[33];       /* VPD 0x80 unit serial, "" when the LUN has none;
+				      the key of the ATA priority registry */
 };
 int storvsc_disk_info(const struct storvsc_disk *d, struct storvsc_disk_info *out);
 
@@ -99,6 +105,7 @@ struct storvsc_bio {
 	/* Called exactly once when submit returned 0: err 0, -EIO (medium /
 	 * hardware / host error), -EINVAL (illegal request, e.g. LBA out of
 	 * range), -EOPNOTSUPP (command not supported), -EROFS (data protect),
+	 * -ENOSPC (data protect, space allocation failed: 27/07),
 	 * -ENODEV (disk or controller gone), -ETIMEDOUT (no answer). */
 	void (*done)(struct storvsc_bio *b, int err);
 	void    *arg;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guest_drivers/ata/ata_drv.h"
 #include "guest_drivers/storvsc/storvsc_var.h"
 #include "hyperv/scsi.h"
 
@@ -166,6 +167,27 @@ static int probe_lun(struct stv_ctrl *c, uint8_t t, uint8_t lun, struct storvsc_
 		ascii(info->product, buf + 16, 16);
 		ascii(info->revision, buf + 32, 4);
 	}
+	/* VPD 0x80: the unit serial, which names the disk to the priority
+	 * registry (the emulated ATA disk over the same image reports it in
+	 * IDENTIFY).  Optional: a LUN without one is still a disk. */
+	memset(buf, 0, sizeof buf);
+	uint8_t vpd[6] = { SCSI_OP_INQUIRY, SCSI_INQ_FLAG_EVPD, SCSI_VPD_SERIAL, 0, sizeof buf, 0 };
+	rc = run(c, &cmd, t, lun, vpd, SCSI_CDB6_LEN, buf, sizeof buf);
+	if (rc)
+		return rc;
+	if (cmd_good(&cmd) && cmd.xfer >= 4 && buf[1] == SCSI_VPD_SERIAL) {
+		uint32_t n = buf[3];
+		if (n > cmd.xfer - 4)
+			n = cmd.xfer - 4;
+		if (n > sizeof info->serial - 1)
+			n = sizeof info->serial - 1;
+		const uint8_t *sp = buf + 4;
+		while (n && *sp == ' ') {
+			sp++;
+			n--;
+		}
+		ascii(info->serial, sp, n);
+	}
 	/* TEST UNIT READY clears a pending unit attention (retried below us). */
 	uint8_t tur[6] = { SCSI_OP_TEST_UNIT_READY };
 	rc = run(c, &cmd, t, lun, tur, SCSI_CDB6_LEN, NULL, 0);
@@ -302,6 +324,8 @@ void stv_disks_gone(struct stv_ctrl *c)
 		if (!d)
 			break;
 		kern_log(KERN_INFO, "storvsc", "%s detached", d->d_name);
+		if (d->d_info.serial[0])
+			ata_disk_unclaim(d->d_info.serial, "storvsc");
 		hook(d, false);
 		storvsc_disk_put(d);
 	}
@@ -338,10 +362,26 @@ static int scan_one(struct stv_ctrl *c, uint8_t t, uint8_t lun)
 		return 0;
 	}
 	kern_lock_release(stv_g.lock);
-	/* New here (or a different block size: a different disk). */
+	/* New here (or a different block size: a different disk).  One disk,
+	 * one driver: when another driver (the emulated ATA disk's, which the
+	 * priority table let win) already owns this serial, leave it. */
+	if (info.serial[0]) {
+		const char *by = ata_disk_claimed_by(info.serial);
+		if (by && strcmp(by, "storvsc")) {
+			kern_log(KERN_INFO, "storvsc", "%s: %u:%u (serial %s) left to %s", c->name, t, lun,
+				 info.serial, by);
+			return 0;
+		}
+		if (ata_disk_claim(info.serial, "storvsc"))
+			kern_log(KERN_WARN, "storvsc", "%s: %u:%u: serial %s not registered", c->name, t,
+				 lun, info.serial);
+	}
 	d = disk_add(c, &info);
-	if (!d)
+	if (!d) {
+		if (info.serial[0])
+			ata_disk_unclaim(info.serial, "storvsc");
 		return -ENOMEM;
+	}
 	hook(d, true);
 	return 0;
 }
@@ -357,7 +397,7 @@ static int scan_pass(struct stv_ctrl *c)
 	if (!luns)
 		return -ENOMEM;
 	for (uint8_t t = 0; t < stv_g.cfg.max_targets && rc != -ENODEV; t++) {
-		int n = report_luns(c, t, luns);
+		int n = stv_g.cfg.no_report_luns ? -EOPNOTSUPP : report_luns(c, t, luns);
 		if (n == -EOPNOTSUPP) {
 			n = (int)stv_g.cfg.max_luns;
 			for (int i = 0; i < n; i++)
@@ -391,6 +431,8 @@ static int scan_pass(struct stv_ctrl *c)
 			break;
 		kern_log(KERN_INFO, "storvsc", "%s: LUN %u:%u gone", d->d_name, d->d_info.target,
 			 d->d_info.lun);
+		if (d->d_info.serial[0])
+			ata_disk_unclaim(d->d_info.serial, "storvsc");
 		hook(d, false);
 		storvsc_disk_put(d);
 	}

@@ -79,6 +79,10 @@ int stv_io_errno(uint8_t srb_status, uint8_t scsi_status, const struct stv_sense
 		case SCSI_SENSE_ILLEGAL_REQUEST:
 			return sn->asc == SCSI_ASC_OF(SCSI_ASC_INVALID_OPCODE) ? -EOPNOTSUPP : -EINVAL;
 		case SCSI_SENSE_DATA_PROTECT:
+			/* Thin provisioning out of space (27/07) is not a
+			 * write-protected medium. */
+			if (SCSI_ASCQ(sn->asc, sn->ascq) == SCSI_ASC_SPACE_ALLOC_FAILED)
+				return -ENOSPC;
 			return -EROFS;
 		default:
 			return -EIO;

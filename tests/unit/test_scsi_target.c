@@ -390,6 +390,16 @@ static void test_scsi_absent__phantom_quirk__well_formed_header(void **state)
 	assert_memory_equal(buf + 8, "Msft    Virtual Disk", 20);
 }
 
+/* WIN10 hosts (devices.md C.9): 0x7F 0x00 0x05 0x02 0x1F, nothing else. */
+static void test_scsi_absent__win10__header_7f_00_05_02_1f_rest_zero(void **state)
+{
+	uint8_t buf[36];
+	static const uint8_t golden[36] = { 0x7f, 0x00, 0x05, 0x02, 0x1f };
+	(void)state;
+	absent_inquiry(SCSI_ABSENT_WIN10, buf);
+	assert_memory_equal(buf, golden, 36);
+}
+
 static void test_scsi_absent__read__invalid_lun_no_sense(void **state)
 {
 	struct scsi_io io;
@@ -619,6 +629,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scsi__unit_attention__reported_once, setup, teardown),
 		cmocka_unit_test(test_scsi_absent__inquiry__peripheral_7f),
 		cmocka_unit_test(test_scsi_absent__phantom_quirk__well_formed_header),
+		cmocka_unit_test(test_scsi_absent__win10__header_7f_00_05_02_1f_rest_zero),
 		cmocka_unit_test(test_scsi_absent__read__invalid_lun_no_sense),
 		cmocka_unit_test_setup_teardown(test_scsi__read_past_end__lba_out_of_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scsi__read16_lba_wraps__lba_out_of_range, setup, teardown),

@@ -387,12 +387,13 @@ void scsi_absent_exec(enum scsi_absent_mode mode, struct scsi_io *io)
 		}
 		memset(inq, 0, sizeof(inq));
 		inq[0] = SCSI_INQ_NO_LUN;
-		if (mode == SCSI_ABSENT_PHANTOM) {
+		if (mode == SCSI_ABSENT_PHANTOM || mode == SCSI_ABSENT_WIN10) {
 			inq[2] = SCSI_VERSION_SPC3;
 			inq[3] = SCSI_INQ_RESP_FORMAT;
 			inq[4] = SCSI_INQ_STD_SIZE - 5;
-			memcpy(inq + 8, "Msft    Virtual Disk    1.0 ", 28);
 		}
+		if (mode == SCSI_ABSENT_PHANTOM)
+			memcpy(inq + 8, "Msft    Virtual Disk    1.0 ", 28);
 		scsi_io_reply(io, inq, sizeof(inq), scsi_be16(io->cdb + SCSI_INQ_OFF_ALLOC));
 		return;
 	}

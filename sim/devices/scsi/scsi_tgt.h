@@ -84,13 +84,21 @@ void scsi_lun_stats(const struct scsi_lun *lun, struct scsi_lun_stats *out);
  * 0x7F (qualifier "not capable", type unknown).  Everything else gets SRB
  * INVALID_LUN with no sense.  VPD INQUIRY: ILLEGAL REQUEST / INVALID FIELD. */
 enum scsi_absent_mode {
-	SCSI_ABSENT_HYPERV,         /* byte 0 0x7F, the rest zero (ws2012r2 style) */
+	/* NOTE WIN7/WIN8/WIN8.1 hosts (ws2008r2 .. ws2012r2): byte 0 0x7F and
+	 * the rest zero -- version and response format 0 too, which FreeBSD's
+	 * storvsc patches up ("wrong response returned from WS2012") for
+	 * exactly those protocol versions. */
+	SCSI_ABSENT_HYPERV,
 	/* NOTE ws2016 (HV_QUIRK_PHANTOM_LUNS): the reply behind 0x7F is a
 	 * well-formed SPC-3 disk INQUIRY (0x7F 0x00 0x05 0x02 0x1F, vendor
 	 * "Msft", product "Virtual Disk") and TEST UNIT READY succeeds, so a
 	 * guest that trusts the header instead of byte 0 attaches a phantom
 	 * disk at every LUN it probes. */
 	SCSI_ABSENT_PHANTOM,
+	/* NOTE WIN10 hosts (ws2016 and later): a well-formed header, 0x7F 0x00
+	 * 0x05 0x02 0x1F, the rest zero (devices.md C.9, FreeBSD's comments);
+	 * byte 0 still says "no LUN" and everything else is INVALID_LUN. */
+	SCSI_ABSENT_WIN10,
 };
 void scsi_absent_exec(enum scsi_absent_mode mode, struct scsi_io *io);
 

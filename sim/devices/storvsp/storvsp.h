@@ -24,7 +24,11 @@ struct storvsp_config {
 	uint16_t max_subchannels;        /* advertised in QUERY_PROPERTIES (WIN8+), <= 64 */
 	uint32_t max_transfer_bytes;     /* 0 = 256 KiB */
 	uint16_t queue_depth;            /* per channel, 0 = STORVSP_QUEUE_DEPTH */
-	bool phantom_luns;               /* HV_QUIRK_PHANTOM_LUNS (ws2016) */
+	/* HV_QUIRK_PHANTOM_LUNS (ws2016): absent LUNs answer INQUIRY with a
+	 * full "Msft Virtual Disk" header behind byte 0 0x7F and TEST UNIT
+	 * READY with GOOD.  UNVERIFIED beyond the 0x7F 0x00 0x05 0x02 0x1F
+	 * header, which every WIN10 host sends (without the quirk too). */
+	bool phantom_luns;
 };
 
 /* Create the controller and offer it on 'vb' (borrowed; destroy the

@@ -311,8 +311,9 @@ int stvsp_execute_srb(struct stvsp_chan *c, const struct vmbus_pkt_desc *d, cons
 		return 0;
 	}
 	if (!lun) {
-		scsi_absent_exec(sv->s_cfg.phantom_luns ? SCSI_ABSENT_PHANTOM : SCSI_ABSENT_HYPERV,
-				 &r->r_io);
+		scsi_absent_exec(sv->s_cfg.phantom_luns ? SCSI_ABSENT_PHANTOM :
+				 c->c_version >= VSTOR_VERSION_WIN10 ? SCSI_ABSENT_WIN10 :
+				 SCSI_ABSENT_HYPERV, &r->r_io);
 		stvsp_complete(r);
 		return 0;
 	}

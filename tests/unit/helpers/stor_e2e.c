@@ -55,6 +55,11 @@ int sef_storvsc_start(struct sef *x)
 	return 0;
 }
 
+int sef_call(struct sef *x, int (*fn)(void *), void *arg)
+{
+	return gk_runtime_call(x->rt, fn, arg);
+}
+
 void sef_sleep(struct sef *x, uint64_t ns)
 {
 	assert_int_equal(gk_guest_sleep(x->rt, ns), 0);
@@ -159,6 +164,10 @@ struct sef *sef_new(const struct sef_cfg *cfg)
 	hc.scsi = true;
 	hc.scsi_cfg.vstor_max_version = (uint16_t)prof->vstor_max_version;
 	hc.scsi_cfg.max_subchannels = x->cfg.max_subchannels;
+	hc.scsi_cfg.queue_depth = x->cfg.host_queue_depth;
+	hc.ata = x->cfg.ata;
+	hc.ata_mem_size = 1u << 20;
+	hc.ata_serial = x->cfg.ata_serial;
 	hc.scsi_cfg.phantom_luns = x->cfg.phantom || (prof->quirks & HV_QUIRK_PHANTOM_LUNS);
 	x->hs = hostside_create(x->p, x->gm, &hc, NULL, NULL);
 	assert_non_null(x->hs);

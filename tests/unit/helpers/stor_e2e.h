@@ -34,11 +34,14 @@ struct sef_cfg {
 	const char *profile;       /* NULL = ws2022 */
 	uint32_t ncpus;            /* 0 = 1 */
 	uint16_t max_subchannels;  /* host's QUERY_PROPERTIES value; 0 = 8 */
+	uint16_t host_queue_depth; /* storvsp per-channel depth; 0 = its default */
 	bool     phantom;          /* override: phantom LUNs even off ws2016 */
 	struct sef_lun lun[SEF_MAX_LUNS];
 	unsigned nluns;
 	struct storvsc_config sc;  /* the guest driver's config */
 	bool     no_storvsc;       /* boot VMBus only (the test starts storvsc) */
+	bool     ata;              /* also an emulated ATA disk (1 MiB memory disk) */
+	const char *ata_serial;    /* its IDENTIFY serial */
 	uint64_t seed;
 };
 
@@ -65,6 +68,8 @@ void sef_free(struct sef *x);
 
 /* Guest context: start the storvsc driver (when cfg.no_storvsc). */
 int sef_storvsc_start(struct sef *x);
+/* Run fn in guest context. */
+int sef_call(struct sef *x, int (*fn)(void *), void *arg);
 /* Let guest time pass. */
 void sef_sleep(struct sef *x, uint64_t ns);
 /* Add a LUN on the host while the guest runs (hot add); index into x->outer. */
