@@ -107,8 +107,8 @@ int drill_guest_kill(int argc, char **argv)
 		dr_sleep_ms(delay);
 		uint32_t vstate = v->state;
 		uint64_t vdone = progress(v);
-		kill(vp, SIGKILL);
 		uint64_t t0 = dr_now_ns();
+		kill(vp, SIGKILL);
 		waitpid(vp, NULL, 0);
 		v->pid = 0;
 		killed_running += vstate == DR_W_RUNNING;

@@ -66,15 +66,18 @@ int drill_daemon_restart(int argc, char **argv)
 		bool busy[DR_MAX_WORKERS];
 		for (unsigned i = 0; i < n; i++)
 			busy[i] = sl[i].in_op != 0;
-		kill(hd, SIGKILL);
+		/* The clock before the kill: the guests may see the socket die
+		 * before kill() even returns to us. */
 		uint64_t tk = dr_now_ns();
+		kill(hd, SIGKILL);
 		waitpid(hd, NULL, 0);
 		hd = -1;
 		/* Every guest notices and its in-flight op returns. */
 		for (unsigned i = 0; i < n; i++) {
 			while ((!sl[i].lost_ns || sl[i].in_op) && dr_now_ns() - tk < 2 * NOTICE_LIMIT_NS)
 				dr_sleep_ms(1);
-			uint64_t notice = sl[i].lost_ns ? sl[i].lost_ns - tk : UINT64_MAX;
+			uint64_t notice = !sl[i].lost_ns ? UINT64_MAX
+					  : sl[i].lost_ns > tk ? sl[i].lost_ns - tk : 0;
 			uint64_t opdone = busy[i] && sl[i].op_end_ns > tk ? sl[i].op_end_ns - tk : 0;
 			busy_at_kill += busy[i];
 			if (notice > NOTICE_LIMIT_NS || sl[i].in_op) {
