@@ -270,12 +270,44 @@ static int g_attach(void *arg)
 	return rc;
 }
 
+static void fz_link_cb(void *arg, struct hn_if *hn, const struct hn_link *l)
+{
+	(void)arg;
+	(void)hn;
+	(void)l;
+}
+
+static void fz_rx_cb(void *arg, struct hn_if *hn, const uint8_t *f, uint32_t len,
+		     const struct hn_rxmeta *m)
+{
+	(void)arg;
+	(void)hn;
+	(void)f;
+	if (len > HN_TX_MAX_FRAME || m->queue >= HN_MAX_QUEUES)
+		abort(); /* a frame hn should never hand up */
+}
+
 static int g_actions(void *arg)
 {
 	struct fz_job *j = arg;
 	struct hn_if *hn = hn_find(0);
 	if (!hn)
 		return 0;
+	/* What a user reads after attach: values the host chose, bounded. */
+	struct hn_info info;
+	struct hn_link link;
+	static struct hn_stats st;
+	uint8_t m[6];
+	if (hn_get_info(hn, &info) == 0 &&
+	    (info.nqueues < 1 || info.nqueues > HN_MAX_QUEUES || info.mtu < HN_MTU_MIN ||
+	     info.mtu > HN_MTU_MAX))
+		abort(); /* the host talked hn into an impossible configuration */
+	(void)hn_link_state(hn, &link);
+	(void)hn_get_stats(hn, &st);
+	(void)hn_get_mac(hn, m);
+	(void)hn_name(hn);
+	hn_set_link_cb(hn, fz_link_cb, NULL);
+	hn_set_rx_cb(hn, (j->actions & 1) ? fz_rx_cb : NULL, NULL);
 	if (j->actions == 1 || j->actions == 4) {
 		static const uint8_t arp[42] = {
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x15, 0x5d, 0x00, 0x01, 0x10,
