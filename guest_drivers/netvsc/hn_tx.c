@@ -241,9 +241,15 @@ int hn_send(struct hn_if *sc, const void *frame, uint32_t len, const struct hn_t
 		return -EINVAL;
 	if (sc->sc_state != HN_ST_UP)
 		return -ENETDOWN;
-	uint32_t max = (m && m->mss) ? HN_TX_MAX_FRAME : sc->sc_mtu + HN_ETH_HLEN + 4u;
 	if (len < HN_ETH_HLEN)
 		return -EINVAL;
+	/* An MTU-sized packet behind the Ethernet header, plus 4 bytes only
+	 * when the frame carries its own 802.1Q tag: anything longer is
+	 * oversized on the wire, and a host at the same MTU drops it. */
+	const uint8_t *eth = frame;
+	bool tagged = eth[12] == 0x81 && eth[13] == 0x00;
+	uint32_t max = (m && m->mss) ? HN_TX_MAX_FRAME
+				     : sc->sc_mtu + HN_ETH_HLEN + (tagged ? 4u : 0u);
 	if (len > max)
 		return -EMSGSIZE;
 	uint8_t hdr[HN_TXHDR_MAX];

@@ -1,5 +1,6 @@
 /* hostcmd_net.c -- host commands for the synthetic NICs: link state and
- * speed (the guest sees an RNDIS status indication), counters. */
+ * speed (the guest sees an RNDIS status indication), counters (the NIC's
+ * and its back end's: frames on the wire, bad checksums the peer saw). */
 #include <stdio.h>
 
 #include "sim/devices/hostcmd.h"
@@ -49,6 +50,19 @@ static int cmd_nic_stats(struct hostside *hs, json_t *req, json_t *reply, char *
 	json_object_set_new(reply, "mtu", json_integer(in.mtu));
 	json_object_set_new(reply, "open_queues", json_integer(in.open_queues));
 	json_object_set_new(reply, "rss", json_boolean(in.rss_enabled));
+	unsigned used = 0;
+	for (unsigned q = 0; q < NETVSP_MAX_QUEUES; q++)
+		used += st.rx_per_queue[q] != 0;
+	json_object_set_new(reply, "rx_frames", json_integer((json_int_t)st.rx_frames));
+	json_object_set_new(reply, "rx_dropped", json_integer((json_int_t)st.rx_dropped));
+	json_object_set_new(reply, "rx_queues_used", json_integer(used));
+	/* What the back end saw leave: the wire's view of the guest's frames. */
+	struct netbe_stats bs = { 0 };
+	struct netbe *be = netvsp_backend(hostside_nic(hs, (unsigned)nic));
+	if (be)
+		netbe_get_stats(be, &bs);
+	json_object_set_new(reply, "wire_frames", json_integer((json_int_t)bs.tx_frames));
+	json_object_set_new(reply, "wire_bad_csum", json_integer((json_int_t)bs.tx_bad_csum));
 	return 0;
 }
 

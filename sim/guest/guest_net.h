@@ -69,8 +69,51 @@ struct gk_net_ping {
 	int      status;            /* 0, -EHOSTUNREACH (no ARP answer), -ENODEV, -ENETDOWN */
 	unsigned sent, received;
 	uint8_t  dst_mac[6];
+	int      send_error;        /* first hn_send failure of an echo request, 0 = none */
 };
 int gk_guest_net_ping(struct gk_runtime *rt, unsigned unit, uint32_t src_ip, uint32_t dst_ip,
 		      unsigned count, uint64_t timeout_ns, struct gk_net_ping *out);
+
+/* The same with the ICMP data size chosen: 'size' bytes after the 8-byte
+ * ICMP header (the IP packet is size + 28 bytes), at most GK_NET_PING_MAX. */
+#define GK_NET_PING_MAX 9216u
+struct gk_net_ping_req {
+	unsigned unit;
+	uint32_t src_ip, dst_ip;    /* host byte order */
+	unsigned count;
+	uint32_t size;
+	uint64_t timeout_ns;        /* per reply, 0 = 1 s */
+};
+int gk_guest_net_ping_ex(struct gk_runtime *rt, const struct gk_net_ping_req *req,
+			 struct gk_net_ping *out);
+
+/* ARP for dst from src on hn<unit>: *status 0 and mac, or -EHOSTUNREACH
+ * (no answer within timeout_ns), -ENODEV, -ENETDOWN, or hn_send's error. */
+int gk_guest_net_arp(struct gk_runtime *rt, unsigned unit, uint32_t src_ip, uint32_t dst_ip,
+		     uint64_t timeout_ns, uint8_t mac[6], int *status);
+
+/* UDP echo (port 7) from 'flows' sources: flow i sends from src_ip + i,
+ * port sport + i, 'count' datagrams of 'size' payload bytes, each reply
+ * waited for up to timeout_ns.  Replies are counted per receive queue (the
+ * vRSS channel the host chose for the flow). */
+#define GK_NET_UDP_MAX_FLOWS 256u
+#define GK_NET_UDP_MAX_SIZE  1472u
+struct gk_net_udp_req {
+	unsigned unit;
+	uint32_t src_ip, dst_ip;
+	uint16_t sport;
+	unsigned flows, count;
+	uint32_t size;
+	uint64_t timeout_ns;        /* 0 = 1 s */
+};
+struct gk_net_udp {
+	int      status;            /* 0, -EHOSTUNREACH (no ARP answer), -ENODEV, -ENETDOWN */
+	unsigned sent, received;
+	int      send_error;        /* first hn_send failure, 0 = none */
+	uint64_t rx_per_queue[GK_NET_MAX_QUEUES];
+	unsigned queues_used;       /* queues that carried at least one reply */
+};
+int gk_guest_net_udp(struct gk_runtime *rt, const struct gk_net_udp_req *req,
+		     struct gk_net_udp *out);
 
 #endif /* SIM_GUEST_GUEST_NET_H */

@@ -9,6 +9,7 @@ extern const struct scn_step_def scn_step_host, scn_step_host_expect;
 extern const struct scn_step_def scn_step_guest_kvp, scn_step_guest_kvpd, scn_step_expect_ic,
 	scn_step_expect_shutdown;
 extern const struct scn_step_def scn_step_net_ping, scn_step_expect_net;
+extern const struct scn_step_def scn_step_net_mtu, scn_step_net_udp, scn_step_net_send;
 
 const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_boot,
@@ -22,6 +23,9 @@ const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_expect_shutdown,
 	&scn_step_net_ping,
 	&scn_step_expect_net,
+	&scn_step_net_mtu,
+	&scn_step_net_udp,
+	&scn_step_net_send,
 	NULL,
 };
 

@@ -344,6 +344,32 @@ static void test_hn_tx__lso_not_negotiated__eopnotsupp(void **state)
 	nf_free(x);
 }
 
+/* The MTU bounds the IP packet: an untagged frame may be MTU + 14 bytes,
+ * one that carries its own 802.1Q tag 4 more; a byte above either is
+ * refused before anything reaches the host. */
+static void test_hn_tx__frame_one_byte_above_mtu__emsgsize_tag_allowed(void **state)
+{
+	(void)state;
+	struct nf_fix *x = up(NULL, NULL, 9);
+	uint8_t *f = calloc(1, 1600);
+	assert_non_null(f);
+	size_t n = mkframe(f, 17, 1500 - 28, peer_mac);
+	assert_int_equal(n, 1514);
+	assert_int_equal(gsend(x, f, n, NULL), 0);
+	n = mkframe(f, 17, 1500 - 28 + 1, peer_mac);
+	assert_int_equal(gsend(x, f, n, NULL), -EMSGSIZE);
+	/* The same 1515..1518 bytes with an in-band tag: still an MTU packet. */
+	size_t m = mkframe(f + 4, 17, 1500 - 28, peer_mac) + 4;
+	memmove(f, f + 4, 12);
+	f[12] = 0x81; f[13] = 0x00; f[14] = 0x00; f[15] = 0x05;
+	assert_int_equal(m, 1518);
+	assert_int_equal(gsend(x, f, m, NULL), 0);
+	assert_int_equal(gsend(x, f, m + 1, NULL), -EMSGSIZE);
+	assert_int_equal(x->host[0]->nframes, 2);
+	free(f);
+	nf_free(x);
+}
+
 static void test_hn_tx__many_frames__slots_recycled_all_completed(void **state)
 {
 	(void)state;
@@ -565,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_hn_tx__forwarded_tcp_pseudo_sum_only_no_offload__leaves_complete),
 		cmocka_unit_test(test_hn_tx__lso_negotiated__ppi_and_linux_header_prep),
 		cmocka_unit_test(test_hn_tx__lso_not_negotiated__eopnotsupp),
+		cmocka_unit_test(test_hn_tx__frame_one_byte_above_mtu__emsgsize_tag_allowed),
 		cmocka_unit_test(test_hn_tx__many_frames__slots_recycled_all_completed),
 		cmocka_unit_test(test_hn_rx__frame_with_csum_and_hash__delivered_section_returned),
 		cmocka_unit_test(test_hn_rx__queue_full__dropped_and_counted_sections_still_returned),

@@ -85,7 +85,10 @@ unsigned netbe_rx_pending(const struct netbe *be);
 unsigned netbe_poll(struct netbe *be, unsigned budget);  /* deliver up to budget RX frames via cb->rx */
 
 struct netbe_stats { uint64_t tx_frames, tx_bytes, tx_dropped, rx_frames, rx_bytes;
-                     uint64_t rx_dropped; /* added: replies/frames lost to a full RX queue */ };
+                     uint64_t rx_dropped; /* added: replies/frames lost to a full RX queue */
+                     /* added: PEER: frames that reached the wire with a wrong IPv4 header,
+                        TCP, UDP or ICMP checksum (what a capture would flag) */
+                     uint64_t tx_bad_csum; };
 void netbe_get_stats(const struct netbe *be, struct netbe_stats *out);
 void netbe_close(struct netbe *be);            /* NULL-tolerant */
 

@@ -1,7 +1,10 @@
 /* netbe_peer.c -- the built-in peer: one IPv4 host on the wire that answers
  * ARP requests, ICMP echo and UDP echo (port 7) for its address, so a
  * scenario can ping without root.  Everything else is dropped.  Replies are
- * queued (bounded) and delivered by netbe_poll. */
+ * queued (bounded) and delivered by netbe_poll.  Every IP frame that
+ * arrives is checked as a capture tool would: a wrong checksum is counted
+ * (tx_bad_csum), so a scenario can prove that offloaded checksums were
+ * completed before the frame left the host. */
 #include "sim/devices/net/netbe_var.h"
 #include "sim/devices/net/netpkt.h"
 
@@ -10,7 +13,9 @@
 
 #define ETH_ARP   0x0806
 #define ETH_IP4   0x0800
-#define PEER_REPLY_MAX 1514u    /* echo replies are never larger than an MTU frame */
+/* Echo replies are never larger than the request, and no Hyper-V NIC sends
+ * a frame above its largest NDIS MTU (9216, L2 header included). */
+#define PEER_REPLY_MAX 9216u
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static uint32_t rd32(const uint8_t *p)
@@ -115,11 +120,43 @@ static void peer_ip4(struct netbe *be, const uint8_t *f, size_t len, const struc
 	peer_reply(be, r, rlen < 60 ? 60 : rlen);
 }
 
+/* The L4 checksum of an unfragmented IPv4/IPv6 TCP, UDP, ICMP or ICMPv6
+ * packet verifies (a UDP/IPv4 checksum of 0 means none).  Others: true. */
+static bool peer_l4_ok(const uint8_t *f, const struct netpkt_info *pi)
+{
+	if (pi->frag || !pi->l4_off || pi->ip_end < pi->l4_off)
+		return true;
+	const uint8_t *ip = f + pi->l3_off, *l4 = f + pi->l4_off;
+	size_t l4len = pi->ip_end - pi->l4_off;
+	uint8_t p = pi->l4_proto;
+	size_t field = p == 6 ? 16 : p == 17 ? 6 : (p == 1 || p == 58) ? 2 : 0;
+	if (!field)
+		return true;
+	if (l4len < field + 2)
+		return false;
+	if (p == 17 && pi->ip_ver == 4 && rd16(l4 + 6) == 0)
+		return true;
+	uint32_t s = 0;
+	if (p != 1) {                   /* ICMPv4 has no pseudo-header */
+		uint8_t ph[4];
+		wr16(ph, 0);
+		wr16(ph + 2, p);
+		s = netpkt_csum(pi->ip_ver == 4 ? ip + 12 : ip + 8, pi->ip_ver == 4 ? 8 : 32, 0);
+		s = netpkt_csum(ph, 4, s);
+		wr32(ph, (uint32_t)l4len);
+		s = netpkt_csum(ph, 4, s);
+	}
+	return netpkt_csum(l4, l4len, s) == 0xffff;
+}
+
 static int peer_send(struct netbe *be, const uint8_t *f, size_t len, const struct netbe_meta *m)
 {
 	struct netpkt_info pi;
 	if (netpkt_parse(f, len, &pi))
 		return 0;                  /* malformed: the wire drops it */
+	if ((pi.ip_ver == 4 && netpkt_csum(f + pi.l3_off, pi.l3_len, 0) != 0xffff) ||
+	    (pi.ip_ver && !peer_l4_ok(f, &pi)))
+		be->be_stats.tx_bad_csum++;
 	if (pi.ethertype == ETH_ARP)
 		peer_arp(be, f, len, pi.l3_off);
 	else if (pi.ip_ver == 4)
