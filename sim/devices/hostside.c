@@ -6,6 +6,7 @@
 
 #include "sim/devices/ata/ata.h"
 #include "sim/devices/blk/blk.h"
+#include "sim/devices/capture/capture.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/vmbs.h"
 #include "sim/hostd/vmbs_check.h"
@@ -21,6 +22,7 @@ struct hostside {
 	struct ata_dev       *hs_ata;
 	struct hostside_notify hs_out;
 	void                 *hs_arg;
+	struct capture       *hs_cap;
 };
 
 static void hs_kick(void *arg)
@@ -158,6 +160,8 @@ void hostside_destroy(struct hostside *hs)
 {
 	if (!hs)
 		return;
+	/* The capture before what it taps. */
+	capture_free(hs->hs_cap);
 	/* The server first: its close/rescinded ops still reach the ICs. */
 	vmbs_destroy(hs->hs_vmbs);
 	icvsp_destroy(hs->hs_ic);
@@ -276,4 +280,19 @@ int hostside_nic_stats(struct hostside *hs, unsigned i, struct netvsp_stats *st,
 	if (info)
 		netvsp_get_info(nic, info);
 	return 0;
+}
+
+struct part *hostside_part(struct hostside *hs)
+{
+	return hs->hs_part;
+}
+
+struct capture *hostside_capture(struct hostside *hs)
+{
+	return hs->hs_cap;
+}
+
+void hostside_set_capture(struct hostside *hs, struct capture *cap)
+{
+	hs->hs_cap = cap;
 }

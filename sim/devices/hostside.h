@@ -18,6 +18,7 @@ struct part;
 struct vmbs;
 struct hostside;
 struct ata_dev;
+struct capture;
 
 #define HOSTSIDE_MAX_NICS 8u
 
@@ -105,5 +106,13 @@ int hostside_nic_link(struct hostside *hs, unsigned i, bool up, uint64_t speed_b
 /* Counters and negotiated state of NIC i.  -ENODEV. */
 int hostside_nic_stats(struct hostside *hs, unsigned i, struct netvsp_stats *st,
 		       struct netvsp_info *info);
+
+/* The partition hs was created for. */
+struct part *hostside_part(struct hostside *hs);
+/* The capture running on this host (sim/devices/capture/capture.h), NULL
+ * when none; set by capture_start/capture_stop.  hostside_destroy frees a
+ * capture still attached (before anything it taps). */
+struct capture *hostside_capture(struct hostside *hs);
+void hostside_set_capture(struct hostside *hs, struct capture *cap);
 
 #endif /* SIM_DEVICES_HOSTSIDE_H */

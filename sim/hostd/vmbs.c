@@ -166,8 +166,12 @@ void vmbs_outq_flush(struct vmbs *vb)
 			vb->vb_st.outq_retries++;
 			return;
 		}
-		if (rc == 0)
+		if (rc == 0) {
 			vb->vb_st.msgs_out++;
+			if (vb->vb_cap_fn)
+				vcap_msg(vb, VMBS_CAP_H2G, VMBUS_MESSAGE_CONNECTION_ID, om->om_vp,
+					 om->om_buf, om->om_len);
+		}
 		vb->vb_outq_head = (vb->vb_outq_head + 1) % vb->vb_outq_cap;
 		vb->vb_outq_len--;
 	}
@@ -296,6 +300,9 @@ static void vmbs_dispatch(struct vmbs *vb, const struct part_posted_msg *m, uint
 	if (vflt_on(vb) && vflt_in(vb, m, conn, vmbs_dispatch))
 		return;
 	vb->vb_st.msgs_in++;
+	if (vb->vb_cap_fn)
+		vcap_msg(vb, VMBS_CAP_G2H, conn, m->vp, m->payload,
+			 m->payload_size < sizeof m->payload ? m->payload_size : sizeof m->payload);
 	VCHK_HOOK(vb, vchk_msg_in(vb, m));
 	if (m->message_type != HVMSG_VMBUS || m->payload_size < sizeof(struct vmbus_msg_hdr)) {
 		vmbs_reject(vb, m->message_type != HVMSG_VMBUS ? VMBS_REJ_BAD_TYPE : VMBS_REJ_SHORT);

@@ -344,6 +344,10 @@ bool vmbs_chan_process(struct vmbs_chan *ch)
 			return false;
 		}
 		vb->vb_st.pkts_in++;
+		if (vb->vb_cap_fn) {
+			struct hring_iov whole = { ch->ch_pktbuf, len };
+			vcap_pkt(ch, VMBS_CAP_G2H, &whole, 1);
+		}
 		VCHK_HOOK(vb, vchk_packet_in(ch, &d));
 		rc = ch->ch_ops->packet(ch, &d, ch->ch_pktbuf, len);
 		if (ch->ch_state != VMBS_CHS_OPEN)
@@ -379,6 +383,8 @@ static int vmbs_chan_write(struct vmbs_chan *ch, const struct hring_iov *iov, un
 	if (rc)
 		return rc;
 	ch->ch_vb->vb_st.pkts_out++;
+	if (ch->ch_vb->vb_cap_fn)
+		vcap_pkt(ch, VMBS_CAP_H2G, iov, niov);
 	if (vchk_on(ch->ch_vb)) {
 		struct vmbus_pkt_desc d;
 		memcpy(&d, iov[0].base, sizeof d);

@@ -12,6 +12,7 @@
 #include "sim/hostd/hring.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/vmbs.h"
+#include "sim/hostd/vmbs_capture.h"
 #include "sim/hostd/vmbs_dev.h"
 
 struct hv_profile;
@@ -120,6 +121,10 @@ struct vmbs {
 
 	struct vmbs_check *vb_check;     /* protocol checker (vmbs_check*.c), NULL: off */
 	struct vmbs_faults *vb_fault;    /* armed faults (vmbs_fault*.c), NULL: none */
+
+	/* capture tap (vmbs_capture.c), NULL: off */
+	vmbs_capture_fn *vb_cap_fn;
+	void *vb_cap_arg;
 };
 
 /* vmbs.c */
@@ -188,6 +193,12 @@ void vmbs_monitor_poll(struct vmbs *vb);
 void vmbs_legacy_poll(struct vmbs *vb);
 /* Host->guest signal below 2.4: relid bit in the interrupt page. */
 void vmbs_int_page_set(struct vmbs *vb, uint32_t relid);
+
+/* vmbs_capture.c: hand one record to the tap (callers test vb_cap_fn
+ * first, so an idle tap costs one NULL test). */
+void vcap_msg(struct vmbs *vb, uint8_t dir, uint32_t conn, uint32_t vp, const void *msg,
+	      uint32_t len);
+void vcap_pkt(struct vmbs_chan *ch, uint8_t dir, const struct hring_iov *iov, unsigned niov);
 
 static inline bool vmbs_relid_ok(uint32_t relid)
 {

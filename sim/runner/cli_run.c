@@ -33,6 +33,7 @@ struct cli_run_opts {
 	const char *junit;
 	bool tap;
 	bool replay;
+	char capture_abs[4096];    /* --capture made absolute (the daemon has another cwd) */
 };
 
 static double mono_s(void)
@@ -63,6 +64,7 @@ static int parse_opts(int argc, char **argv, struct cli_run_opts *o)
 		{ "tap", no_argument, NULL, 'T' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "hostd", required_argument, NULL, 'H' },
+		{ "capture", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -123,6 +125,23 @@ static int parse_opts(int argc, char **argv, struct cli_run_opts *o)
 		case 'H':
 			o->ro.session.hostd_path = optarg;
 			break;
+		case 'C': {
+			char cwd[2048];
+			int n;
+			if (!optarg[0])
+				return cli_usage_error("%s", "--capture wants a directory");
+			if (optarg[0] == '/')
+				n = snprintf(o->capture_abs, sizeof o->capture_abs, "%s", optarg);
+			else if (getcwd(cwd, sizeof cwd))
+				n = snprintf(o->capture_abs, sizeof o->capture_abs, "%s/%s", cwd, optarg);
+			else
+				return cli_usage_error("--capture %s: the current directory is unknown",
+						       optarg);
+			if (n < 0 || (size_t)n >= sizeof o->capture_abs - 256)
+				return cli_usage_error("--capture path \"%s\" is too long", optarg);
+			o->ro.capture_dir = o->capture_abs;
+			break;
+		}
 		case 'v':
 			o->ro.session.verbose++;
 			break;
@@ -330,6 +349,8 @@ int cli_run(int argc, char **argv)
 		rc = 2;
 	}
 	unsigned total = (unsigned)total64;
+	/* Several runs must not write over each other's capture. */
+	o.ro.capture_per_run = total > 1;
 	struct job *jobs = NULL;
 	struct run_result *res = NULL;
 	size_t res_bytes = (size_t)(total ? total : 1) * sizeof *res;

@@ -160,6 +160,14 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		return res->verdict;
 	}
 	res->verdict = RUN_PASS;
+	if (run_capture_start(&st) != 0) {
+		snprintf(res->reason, sizeof res->reason, "%s", st.why);
+		fprintf(o->out, "%s %s: %s\n", mark(o, false), s->path, st.why);
+		session_close(st.ss);
+		res->verdict = RUN_FAIL;
+		return res->verdict;
+	}
+	st.capturing = o->capture_dir != NULL;
 	uint64_t v_start = session_now_ns(st.ss);
 	for (size_t i = 0; i < s->nsteps; i++) {
 		const struct scn_step *step = &s->steps[i];
@@ -211,6 +219,7 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		snprintf(res->reason, sizeof res->reason, "%s", st.why);
 		res->verdict = RUN_FAIL;
 	}
+	run_capture_stop(&st);
 	session_close(st.ss);
 	res->wall_s = wall_now() - w0;
 	fprintf(o->out, "%s %s: %u/%zu steps, %.3f s guest, %.3f s wall\n",

@@ -14,6 +14,8 @@ struct run_opts {
 	bool  quiet;         /* -q: only the summary line */
 	bool  color;         /* marks in colour (a terminal) */
 	FILE *out;
+	const char *capture_dir;  /* --capture: absolute directory, NULL = off */
+	bool  capture_per_run;    /* several runs: one sub-directory each */
 };
 
 enum run_verdict { RUN_PASS = 0, RUN_FAIL = 1, RUN_BAD_INPUT = 2 };

@@ -27,6 +27,7 @@ struct run_state {
 	 * split mode): the guest accepted a host shutdown request. */
 	int                    shutdown_requested;   /* atomic */
 	uint32_t               shutdown_flags;       /* atomic */
+	bool                   capturing;            /* capture.start succeeded */
 	char                   why[512];
 };
 
@@ -45,5 +46,10 @@ void run_on_guest_shutdown(void *arg, uint32_t flags, uint32_t reason);
 int run_guest_shutdown_in_order(struct run_state *st);
 /* Fails the step unless the guest is up and running. */
 int run_need_guest(struct run_state *st, const char *what);
+
+/* run_capture.c: --capture; start fails the run (a reason in why),
+ * stop reports on the run's output. */
+int  run_capture_start(struct run_state *st);
+void run_capture_stop(struct run_state *st);
 
 #endif /* SIM_RUNNER_RUN_VAR_H */

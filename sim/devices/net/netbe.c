@@ -78,6 +78,8 @@ void netbe_deliver(struct netbe *be, const uint8_t *frame, size_t len, const str
 	be->be_stats.rx_bytes += len;
 	if (be->be_pcap)
 		netbe_pcap_write(be->be_pcap, frame, len);
+	if (be->be_cap)
+		netbe_pcap_write(be->be_cap, frame, len);
 	if (be->be_cb && be->be_cb->rx)
 		be->be_cb->rx(be->be_arg, frame, len, m);
 }
@@ -380,6 +382,8 @@ int netbe_send(struct netbe *be, const uint8_t *frame, size_t len, const struct 
 	be->be_stats.tx_bytes += len;
 	if (be->be_pcap)
 		netbe_pcap_write_meta(be->be_pcap, frame, len, m);
+	if (be->be_cap)
+		netbe_pcap_write_meta(be->be_cap, frame, len, m);
 	return 0;
 }
 
@@ -418,5 +422,6 @@ void netbe_close(struct netbe *be)
 		be->be_pair->be_pair = NULL;
 	netbe_rxq_clear(be);
 	netbe_pcap_close(be->be_pcap);
+	netbe_pcap_close(be->be_cap);
 	netbe_free(be);
 }

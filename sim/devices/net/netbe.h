@@ -92,6 +92,16 @@ struct netbe_stats { uint64_t tx_frames, tx_bytes, tx_dropped, rx_frames, rx_byt
 void netbe_get_stats(const struct netbe *be, struct netbe_stats *out);
 void netbe_close(struct netbe *be);            /* NULL-tolerant */
 
+/* Capture (added for the capture.start host command): write every frame
+ * this back end sends or delivers into a new pcap file at 'path', beside
+ * whatever else it does (a configured pcap_path keeps running).  now(arg)
+ * stamps the frames in 100 ns units (the partition's virtual clock);
+ * NULL: wall clock.  0, -EBUSY (one runs), -ENOMEM, -errno of the file. */
+int  netbe_capture_start(struct netbe *be, const char *path, uint64_t (*now)(void *arg), void *arg);
+/* Close that file; NULL-tolerant, nothing when none runs.  netbe_close
+ * closes it too. */
+void netbe_capture_stop(struct netbe *be);
+
 /* Reusable TAP helper (also for the guest-side bridge): create TAP 'name'
  * (IFF_TAP|IFF_NO_PI, plus IFF_VNET_HDR with a 12-byte header when
  * vnet_hdr), non-blocking, moved into named netns 'netns' (NULL: stay)

@@ -12,6 +12,8 @@
 struct netbe_pcap {
 	pcap_t        *pc_dead;
 	pcap_dumper_t *pc_dump;
+	uint64_t     (*pc_now)(void *arg);   /* 100 ns units; NULL: wall clock */
+	void          *pc_now_arg;
 };
 
 int netbe_pcap_open(const char *path, struct netbe_pcap **out)
@@ -49,7 +51,13 @@ void netbe_pcap_write(struct netbe_pcap *pc, const uint8_t *frame, size_t len)
 {
 	struct pcap_pkthdr h;
 	memset(&h, 0, sizeof h);
-	gettimeofday(&h.ts, NULL);
+	if (pc->pc_now) {
+		uint64_t t = pc->pc_now(pc->pc_now_arg);
+		h.ts.tv_sec = (time_t)(t / 10000000u);
+		h.ts.tv_usec = (suseconds_t)(t % 10000000u / 10u);
+	} else {
+		gettimeofday(&h.ts, NULL);
+	}
 	h.len = (bpf_u_int32)len;
 	h.caplen = len > PCAP_SNAPLEN ? PCAP_SNAPLEN : (bpf_u_int32)len;
 	pcap_dump((u_char *)pc->pc_dump, &h, frame);
@@ -71,4 +79,31 @@ void netbe_pcap_write_meta(struct netbe_pcap *pc, const uint8_t *frame, size_t l
 	}
 	if (netbe_soft_offload(frame, len, m, true, pcap_emit, pc))
 		netbe_pcap_write(pc, frame, len);
+}
+
+void netbe_pcap_set_clock(struct netbe_pcap *pc, uint64_t (*now)(void *arg), void *arg)
+{
+	pc->pc_now = now;
+	pc->pc_now_arg = arg;
+}
+
+int netbe_capture_start(struct netbe *be, const char *path, uint64_t (*now)(void *arg), void *arg)
+{
+	if (!be || !path)
+		return -EINVAL;
+	if (be->be_cap)
+		return -EBUSY;
+	int rc = netbe_pcap_open(path, &be->be_cap);
+	if (rc)
+		return rc;
+	netbe_pcap_set_clock(be->be_cap, now, arg);
+	return 0;
+}
+
+void netbe_capture_stop(struct netbe *be)
+{
+	if (!be)
+		return;
+	netbe_pcap_close(be->be_cap);
+	be->be_cap = NULL;
 }

@@ -37,6 +37,7 @@ struct netbe {
 	struct netbe_caps be_raw;    /* what ops->send takes as is; the rest is fixed up in software */
 	struct netbe_stats be_stats;
 	struct netbe_pcap *be_pcap;         /* capture beside the back end, NULL when off */
+	struct netbe_pcap *be_cap;          /* netbe_capture_start's file, NULL when off */
 	struct netbe_queue be_rxq;   /* frames for cb->rx (peer replies, pair) */
 	bool    be_want_writable;    /* -EAGAIN was returned: call cb->writable on space */
 	/* PEER */
@@ -73,6 +74,8 @@ size_t netbe_soft_count(const uint8_t *frame, size_t len, const struct netbe_met
 int  netbe_pcap_open(const char *path, struct netbe_pcap **out);
 void netbe_pcap_close(struct netbe_pcap *pc);   /* NULL-tolerant */
 void netbe_pcap_write(struct netbe_pcap *pc, const uint8_t *frame, size_t len);
+/* Timestamps from now(arg) in 100 ns units instead of the wall clock. */
+void netbe_pcap_set_clock(struct netbe_pcap *pc, uint64_t (*now)(void *arg), void *arg);
 /* Write a frame with offload metadata as the complete frames it stands for. */
 void netbe_pcap_write_meta(struct netbe_pcap *pc, const uint8_t *frame, size_t len, const struct netbe_meta *m);
 
