@@ -225,13 +225,22 @@ static unsigned tx_pick_queue(struct hn_if *sc, const uint8_t *f, uint32_t len,
 
 struct tx_wait {
 	struct hn_queue *q;
+	bool slots;              /* the slot table was full (else a section / bounce area) */
+	uint64_t before;         /* completions when we started waiting */
 };
 
 static bool tx_space(void *arg)
 {
-	struct hn_queue *q = ((struct tx_wait *)arg)->q;
-	return KERN_READ_ONCE(q->q_outstanding) < HN_TX_SLOTS / 2 ||
-	       q->q_sc->sc_state != HN_ST_UP;
+	const struct tx_wait *w = arg;
+	struct hn_queue *q = w->q;
+	if (q->q_sc->sc_state != HN_ST_UP)
+		return true;
+	/* Slots: wait for half of them back (batching).  A bounce area or
+	 * section: only a completion frees one, and only HN_TX_BOUNCE
+	 * bounce areas exist, far fewer than slots. */
+	if (w->slots)
+		return KERN_READ_ONCE(q->q_outstanding) < HN_TX_SLOTS / 2;
+	return KERN_READ_ONCE(q->q_st.tx_completions) != w->before;
 }
 
 int hn_send(struct hn_if *sc, const void *frame, uint32_t len, const struct hn_txmeta *m,
@@ -286,19 +295,16 @@ int hn_send(struct hn_if *sc, const void *frame, uint32_t len, const struct hn_t
 			if (sec >= 0 || bnc >= 0)
 				break;
 		}
+		/* Wait for completions to come back, then retry. */
+		struct tx_wait w = { q, idx < 0, q->q_st.tx_completions };
 		kern_lock_release(q->q_lock);
 		if (!(flags & HN_TX_WAIT))
 			return -ENOBUFS;
-		struct tx_wait w = { q };
-		/* Wait for completions to come back, then retry. */
-		uint64_t before = q->q_st.tx_completions;
 		rc = kern_wait(sc->sc_wq, tx_space, &w, hn_timeout(sc));
 		if (rc)
 			return rc;
 		if (sc->sc_state != HN_ST_UP)
 			return -ENETDOWN;
-		if (q->q_st.tx_completions == before && q->q_outstanding >= HN_TX_SLOTS / 2)
-			return -ETIMEDOUT;
 	}
 	struct hn_txslot *s = &q->q_slot[idx];
 	s->busy = true;
