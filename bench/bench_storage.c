@@ -7,7 +7,7 @@
  * the ratios.
  *
  * usage: bench_storage [-f IMAGE] [-s SIZE_MIB] [-t SECONDS] [-m inproc|split|both]
- *                      [-j JOBS] [--no-fio] [--no-ata] [--smoke]   */
+ *                      [-j JOBS] [--no-fio] [--no-ata] [--hypercall] [--smoke]   */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -321,6 +321,7 @@ enum sb_mode { SB_INPROC, SB_SPLIT };
 /* Inherited by the forked daemon. */
 static const char *g_image;
 static enum sb_dev g_dev;
+static bool g_hypercall;   /* guest signals with HvSignalEvent, never the monitor page */
 
 static int host_add_lun(struct hostside *hs, enum blk_engine engine)
 {
@@ -542,7 +543,7 @@ static int sess_open(struct sb_sess *s, enum sb_mode mode, enum sb_dev dev)
 	s->guest_up = true;
 	if (dev == SB_STORVSC) {
 		static struct gk_vmbus_report vr; /* large */
-		if (gk_guest_vmbus_connect(s->rt, 0, false, &vr) != 0 || vr.status != 0) {
+		if (gk_guest_vmbus_connect(s->rt, 0, g_hypercall, &vr) != 0 || vr.status != 0) {
 			snprintf(err, sizeof err, "VMBus connect failed (%d)", vr.status);
 			goto fail;
 		}
@@ -701,13 +702,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench_storage [-f IMAGE] [-s SIZE_MIB] [-t SECONDS] [-m inproc|split|both]\n"
-		"                     [-j JOBS] [--no-fio] [--no-ata] [--smoke]\n"
+		"                     [-j JOBS] [--no-fio] [--no-ata] [--hypercall] [--smoke]\n"
 		"  -f IMAGE    an existing raw image to use (its contents are overwritten by\n"
 		"              the write jobs); default: a temp file of SIZE_MIB (256) in /var/tmp\n"
 		"  -t SECONDS  per job and contender (default 3; ATA gets at most the same)\n"
 		"  -j JOBS     a bit mask of the job table (default all): 1 randread QD1,\n"
 		"              2 randread QD32, 4 randwrite QD1, 8 randwrite QD32, 16 read 1M,\n"
 		"              32 write 1M\n"
+		"  --hypercall the guest signals the storvsc channel with HvSignalEvent (a\n"
+		"              doorbell in split mode) instead of the monitor page the host polls\n"
 		"  --smoke     16 MiB image, a few hundred I/Os per job, no fio, ATA 4 KiB only:\n"
 		"              checks that it runs, never a rate\n");
 }
@@ -737,6 +740,8 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--no-fio")) {
 			fio = false;
+		} else if (!strcmp(a, "--hypercall")) {
+			g_hypercall = true;
 		} else if (!strcmp(a, "--no-ata")) {
 			ata = false;
 		} else if (!strcmp(a, "--smoke")) {
