@@ -1,7 +1,7 @@
 /* test_storvsp_vstor.c -- storvsp driven through the real VMBus server by a
  * fake guest (vmbs_fixture): the VSTOR handshake per version, EXECUTE_SRB
  * with GPA-direct data, out-of-order completion, sub-channels, hot add and
- * the VSTOR bad inputs of RELIABILITY.md 5.8 (#70-#74, #82, #83). */
+ * the VSTOR bad inputs of RELIABILITY.md 5.8 (#70-#76, #82-#84). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +24,7 @@ struct sfx {
 	uint64_t buf_gpa;    /* 16 pages of data buffer */
 	uint16_t version;
 	uint32_t pkt_size;
+	bool hold;           /* kick without storvsp_poll: I/O stays in flight */
 };
 
 static struct sfx *sfx_new(const char *profile, uint16_t ceiling, uint16_t maxsub, bool phantom)
@@ -59,7 +60,7 @@ static void sfx_free(struct sfx *x)
 static void sfx_kick(struct sfx *x)
 {
 	vfx_signal(x->f, x->conn);
-	for (int i = 0; i < 100 && storvsp_poll(x->sv); i++)
+	for (int i = 0; i < 100 && !x->hold && storvsp_poll(x->sv); i++)
 		vfx_pump(x->f);
 	vfx_pump(x->f);
 }
@@ -497,6 +498,168 @@ static void test_storvsp__reset_bus__success(void **state)
 	sfx_free(x);
 }
 
+/* Collect completions until n arrived (or the back end stops producing);
+ * seen[tid - 1] counts each tid, the statuses must all be 'srb_status'. */
+static unsigned collect(struct sfx *x, unsigned *seen, unsigned nseen, unsigned n, uint8_t srb_status)
+{
+	struct vstor_packet r;
+	unsigned got = 0;
+	for (int idle = 0; got < n && idle < 1000;) {
+		uint64_t tid = 0;
+		uint16_t type = 0;
+		int len = recv_pkt(x, &r, &tid, &type);
+		if (len < 0) {
+			sfx_kick(x);
+			idle++;
+			continue;
+		}
+		assert_int_equal(len, 64);
+		assert_int_equal(type, VMBUS_PKT_COMP);
+		assert_int_equal(r.operation, VSTOR_OP_COMPLETE_IO);
+		assert_true(tid >= 1 && tid <= nseen);
+		assert_int_equal(r.u.srb.srb_status & VSTOR_SRB_STATUS_MASK, srb_status);
+		seen[tid - 1]++;
+		got++;
+	}
+	return got;
+}
+
+/* RELIABILITY #83: a bus, LUN and adapter reset while 256 SRBs (the queue
+ * depth) are in flight: the resets are answered, every SRB completes
+ * exactly once (this host lets the back end finish them: success), none
+ * twice, nothing is left in flight. */
+static void test_storvsp__reset_with_256_in_flight__each_completed_once(void **state)
+{
+	(void)state;
+	struct sfx *x = sfx_new("ws2022", VSTOR_VERSION_WIN10, 0, false);
+	handshake(x, linux_tries, 5);
+	static unsigned seen[256];
+	memset(seen, 0, sizeof seen);
+	x->hold = true;
+	for (uint64_t t = 1; t <= 256; t++) {
+		uint8_t r10[10] = { 0x28, 0, 0, 0, (uint8_t)(t >> 8), (uint8_t)t, 0, 0, 1, 0 };
+		srb_send(x, t, 0, r10, 10, VSTOR_DATA_READ, 512, 512, (uint32_t)((t % 16) * 512));
+	}
+	struct storvsp_stats st;
+	storvsp_get_stats(x->sv, &st);
+	assert_int_equal(st.inflight, 256);
+	assert_int_equal(st.busy, 0);
+	/* The resets' replies are in-band completions of their own ids. */
+	static const uint32_t resets[3] = { VSTOR_OP_RESET_BUS, VSTOR_OP_RESET_LUN,
+					    VSTOR_OP_RESET_ADAPTER };
+	for (unsigned i = 0; i < 3; i++) {
+		struct vstor_packet p, r;
+		uint64_t tid = 0;
+		memset(&p, 0, sizeof p);
+		p.operation = resets[i];
+		p.flags = VSTOR_FLAG_REQUEST_COMPLETION;
+		send_req(x, &p, 64, 0x1000 + i, true);
+		int n;
+		/* SRB completions may come first once the back end finished. */
+		while ((n = recv_pkt(x, &r, &tid, NULL)) > 0 && tid != 0x1000 + i) {
+			assert_true(tid >= 1 && tid <= 256);
+			seen[tid - 1]++;
+		}
+		assert_int_equal(n, 64);
+		assert_int_equal(r.operation, VSTOR_OP_COMPLETE_IO);
+		assert_int_equal(r.status, 0);
+	}
+	x->hold = false;
+	unsigned before = 0;
+	for (unsigned i = 0; i < 256; i++)
+		before += seen[i];
+	assert_int_equal(collect(x, seen, 256, 256 - before, VSTOR_SRB_STATUS_SUCCESS), 256 - before);
+	for (unsigned i = 0; i < 256; i++)
+		assert_int_equal(seen[i], 1);
+	/* Nothing more arrives: none completed twice. */
+	struct vstor_packet r;
+	sfx_kick(x);
+	assert_true(recv_pkt(x, &r, NULL, NULL) < 0);
+	storvsp_get_stats(x->sv, &st);
+	assert_int_equal(st.inflight, 0);
+	assert_int_equal(st.closes, 0);
+	sfx_free(x);
+}
+
+/* RELIABILITY #84: the guest reuses a transaction id while the first
+ * request with it is still in flight: the host does not care (ids are
+ * opaque to it) and echoes the id in both completions; both writes land. */
+static void test_storvsp__tid_reused_in_flight__both_echoed(void **state)
+{
+	(void)state;
+	struct sfx *x = sfx_new("ws2022", VSTOR_VERSION_WIN10, 0, false);
+	handshake(x, linux_tries, 5);
+	memset(bufp(x, 0), 0xA1, 512);
+	memset(bufp(x, 512), 0xB2, 512);
+	x->hold = true;
+	uint8_t w1[10] = { 0x2a, 0, 0, 0, 0, 3, 0, 0, 1, 0 };
+	uint8_t w2[10] = { 0x2a, 0, 0, 0, 0, 4, 0, 0, 1, 0 };
+	srb_send(x, 7, 0, w1, 10, VSTOR_DATA_WRITE, 512, 512, 0);
+	srb_send(x, 7, 0, w2, 10, VSTOR_DATA_WRITE, 512, 512, 512);
+	struct storvsp_stats st;
+	storvsp_get_stats(x->sv, &st);
+	assert_int_equal(st.inflight, 2);
+	x->hold = false;
+	unsigned seen[7] = { 0 };
+	assert_int_equal(collect(x, seen, 7, 2, VSTOR_SRB_STATUS_SUCCESS), 2);
+	assert_int_equal(seen[6], 2);
+	/* Read both blocks back: each write went to its own LBA. */
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 2, 0 };
+	memset(bufp(x, 4096), 0, 1024);
+	srb_send(x, 1, 0, r10, 10, VSTOR_DATA_READ, 1024, 1024, 4096);
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(collect(x, seen, 7, 1, VSTOR_SRB_STATUS_SUCCESS), 1);
+	for (unsigned i = 0; i < 512; i++) {
+		assert_int_equal(bufp(x, 4096)[i], 0xA1);
+		assert_int_equal(bufp(x, 4096 + 512)[i], 0xB2);
+	}
+	storvsp_get_stats(x->sv, &st);
+	assert_int_equal(st.inflight, 0);
+	assert_int_equal(st.closes, 0);
+	sfx_free(x);
+}
+
+/* RELIABILITY #75/#76, "count 0 with non-zero transfer length": READ(10)
+ * and WRITE(10) of 0 blocks with a 512-byte buffer.  SBC: a transfer
+ * length of 0 moves nothing and is not an error, so this host answers GOOD
+ * with data_transfer_length 0 (the whole buffer is residual) and leaves
+ * the guest buffer and the disk untouched; never a read past the buffer. */
+static void test_storvsp__count_0_nonzero_transfer_length__good_nothing_moved(void **state)
+{
+	(void)state;
+	struct sfx *x = sfx_new("ws2022", VSTOR_VERSION_WIN10, 0, false);
+	struct vstor_packet r;
+	handshake(x, linux_tries, 5);
+	memset(bufp(x, 0), 0x5C, 512);
+	uint8_t rd0[10] = { 0x28, 0, 0, 0, 0, 2, 0, 0, 0, 0 };
+	srb_send(x, 1, 0, rd0, 10, VSTOR_DATA_READ, 512, 512, 0);
+	srb_recv(x, 1, &r);
+	assert_int_equal(r.u.srb.srb_status & VSTOR_SRB_STATUS_MASK, VSTOR_SRB_STATUS_SUCCESS);
+	assert_int_equal(r.u.srb.scsi_status, 0);
+	assert_int_equal(r.u.srb.data_transfer_length, 0);
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(bufp(x, 0)[i], 0x5C);
+	uint8_t wr0[10] = { 0x2a, 0, 0, 0, 0, 2, 0, 0, 0, 0 };
+	srb_send(x, 2, 0, wr0, 10, VSTOR_DATA_WRITE, 512, 512, 0);
+	srb_recv(x, 2, &r);
+	assert_int_equal(r.u.srb.srb_status & VSTOR_SRB_STATUS_MASK, VSTOR_SRB_STATUS_SUCCESS);
+	assert_int_equal(r.u.srb.data_transfer_length, 0);
+	/* The disk still reads zeros at LBA 2. */
+	uint8_t rd1[10] = { 0x28, 0, 0, 0, 0, 2, 0, 0, 1, 0 };
+	srb_send(x, 3, 0, rd1, 10, VSTOR_DATA_READ, 512, 512, 0);
+	srb_recv(x, 3, &r);
+	assert_int_equal(r.u.srb.data_transfer_length, 512);
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(bufp(x, 0)[i], 0);
+	/* Count 0 at an LBA past the end is still out of range (05/21/00). */
+	uint8_t rdx[10] = { 0x28, 0, 0, 0x10, 0, 0, 0, 0, 0, 0 };
+	srb_send(x, 4, 0, rdx, 10, VSTOR_DATA_READ, 512, 512, 0);
+	srb_recv(x, 4, &r);
+	assert_int_equal(r.u.srb.scsi_status, SCSI_STATUS_CHECK_CONDITION);
+	assert_int_equal(r.u.srb.data_transfer_length, 0);
+	sfx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -518,6 +681,9 @@ int main(void)
 		cmocka_unit_test(test_storvsp__srb_length_past_packet__closed),
 		cmocka_unit_test(test_storvsp__bad_srb_fields__invalid_request),
 		cmocka_unit_test(test_storvsp__reset_bus__success),
+		cmocka_unit_test(test_storvsp__reset_with_256_in_flight__each_completed_once),
+		cmocka_unit_test(test_storvsp__tid_reused_in_flight__both_echoed),
+		cmocka_unit_test(test_storvsp__count_0_nonzero_transfer_length__good_nothing_moved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
