@@ -17,6 +17,8 @@ enum dr_work {
 	DR_WORK_CYCLE = 1,  /* VMBus connect, 4 ICs open + negotiate, close, UNLOAD */
 	DR_WORK_RPC = 2,    /* control RPC round trips (CTL_STATS), nothing else */
 	DR_WORK_MIXED = 3,  /* both, alternating */
+	DR_WORK_IO = 4,     /* disk + network: storvsc batches on a memory-disk
+			       LUN in flight during UDP echoes via hn to the peer */
 };
 
 enum dr_wstate {
@@ -44,6 +46,11 @@ struct dr_slot {
 	volatile uint64_t lost_ns;     /* when the worker saw the host gone */
 	volatile uint64_t up_ns;       /* when the last session became RUNNING */
 	volatile uint64_t dma_pages;   /* guest DMA pages still held after the last teardown */
+	/* DR_WORK_IO */
+	volatile uint64_t ios;         /* storvsc I/Os completed and checked */
+	volatile uint64_t net_sent, net_recv; /* UDP echo requests / replies */
+	volatile int64_t  io_inflight; /* storvsc I/Os submitted, done() not yet run */
+	volatile uint64_t io_last_done_ns; /* when the last done() ran */
 	char msg[160];
 };
 
@@ -54,6 +61,7 @@ struct dr_worker_cfg {
 	uint64_t reconnect_for_ns; /* keep trying this long */
 	uint32_t ncpus;
 	const char *log;          /* the guest runtime's messages go here (append) */
+	const char *devices;      /* DR_WORK_IO: devspec JSON (NULL = dr_io_devices_default) */
 };
 
 /* drill_util.c */
@@ -93,6 +101,24 @@ pid_t dr_worker_spawn(struct dr_slot *s, const struct dr_worker_cfg *cfg);
 int dr_workers_wait_up(struct dr_slot *s, unsigned n, unsigned timeout_ms);
 /* Ask the workers to stop, wait for them (kill what does not go in time). */
 void dr_workers_stop(struct dr_slot *s, unsigned n, unsigned timeout_ms);
+
+/* drill_io.c: the DR_WORK_IO load. */
+struct gk_runtime;
+struct gk_vmbus_report;
+extern const char dr_io_devices_default[];
+/* guest.devices for this process (by pid) on sock's control socket. */
+int dr_io_devices(const char *sock, const char *devices);
+/* After boot: hn, VMBus connect, storvsc, the disk.  0 or -errno. */
+int dr_io_up(struct gk_runtime *rt, struct dr_slot *s, struct gk_vmbus_report *vr);
+/* One round: UDP echoes while the disk stream runs, then its verdict. */
+int dr_io_round(struct gk_runtime *rt, struct dr_slot *s);
+/* Teardown: the stream drains (host there) or fails (-ENODEV). */
+void dr_io_down(struct gk_runtime *rt, bool host_there);
+/* Progress of any kind. */
+static inline uint64_t dr_progress(const struct dr_slot *s)
+{
+	return s->cycles + s->rpcs + s->ios;
+}
 
 /* The drills: argc/argv after the drill name.  0 = passed. */
 int drill_guest_kill(int argc, char **argv);

@@ -77,6 +77,15 @@ static int session(struct dr_slot *s, const struct dr_worker_cfg *cfg,
 		   struct gk_vmbus_report *vr)
 {
 	char err[256];
+	if (cfg->work == DR_WORK_IO) {
+		/* The daemon builds this guest's NIC and LUN from what it was
+		 * told for our pid before HELLO (a restarted one forgot). */
+		int drc = dr_io_devices(cfg->sock, cfg->devices);
+		if (drc) {
+			snprintf(s->msg, sizeof s->msg, "guest.devices: %s", strerror(-drc));
+			return -ECONNREFUSED;
+		}
+	}
 	struct gk_transport *t = gk_split_connect(cfg->sock, DR_PROFILE, cfg->ncpus ? cfg->ncpus : 1,
 						  DR_GUEST_MEM, err, sizeof err);
 	if (!t) {
@@ -86,6 +95,7 @@ static int session(struct dr_slot *s, const struct dr_worker_cfg *cfg,
 	struct gk_runtime_config rcfg = { .sched = GK_SCHED_THREADS, .seed = 1, .log_level = 0 };
 	struct gk_runtime *rt = gk_runtime_create(t, &rcfg);
 	int rc = -ENOMEM;
+	bool io_up = false;
 	if (!rt)
 		goto out;
 	struct gk_boot_report *br = calloc(1, sizeof *br);
@@ -97,6 +107,14 @@ static int session(struct dr_slot *s, const struct dr_worker_cfg *cfg,
 		snprintf(s->msg, sizeof s->msg, "boot: %s", strerror(-rc));
 		goto out;
 	}
+	if (cfg->work == DR_WORK_IO) {
+		io_up = true;
+		rc = dr_io_up(rt, s, vr);
+		if (rc) {
+			snprintf(s->msg, sizeof s->msg, "disk/net up: %s", strerror(-rc));
+			goto out;
+		}
+	}
 	s->sessions++;
 	s->up_ns = dr_now_ns();
 	s->state = DR_W_RUNNING;
@@ -104,7 +122,8 @@ static int session(struct dr_slot *s, const struct dr_worker_cfg *cfg,
 	while (!s->stop) {
 		op_begin(s);
 		bool cycle = cfg->work == DR_WORK_CYCLE || (cfg->work == DR_WORK_MIXED && odd);
-		rc = cycle ? vmbus_cycle(rt, vr) : rpc_burst(t, s, 64);
+		bool io = cfg->work == DR_WORK_IO;
+		rc = io ? dr_io_round(rt, s) : cycle ? vmbus_cycle(rt, vr) : rpc_burst(t, s, 64);
 		op_end(s);
 		odd = !odd;
 		if (t->host_lost) {
@@ -114,8 +133,10 @@ static int session(struct dr_slot *s, const struct dr_worker_cfg *cfg,
 		if (rc) {
 			s->errors++;
 			s->last_err = rc;
-			snprintf(s->msg, sizeof s->msg, "%s failed: %s", cycle ? "cycle" : "rpc",
-				 strerror(-rc));
+			if (io)
+				continue; /* dr_io_round wrote the message */
+			snprintf(s->msg, sizeof s->msg, "%s failed: %s",
+				 io ? "disk/net round" : cycle ? "cycle" : "rpc", strerror(-rc));
 			continue;
 		}
 		if (cycle)
@@ -128,7 +149,9 @@ out:
 		s->lost_ns = dr_now_ns();
 	if (t->host_lost)
 		rc = -ENODEV;
-	if (rt && s->sessions) {
+	if (rt && io_up)
+		dr_io_down(rt, !t->host_lost);
+	if (rt && (s->sessions || io_up)) {
 		/* A dead host is a rescind of everything: the guest tears its
 		 * drivers and platform down (every wait fails at once), so the
 		 * next boot starts clean.  Without this, hyperv_init says
@@ -212,7 +235,7 @@ int dr_workers_wait_up(struct dr_slot *s, unsigned n, unsigned timeout_ms)
 				dr_log("worker %u failed: %s", i, s[i].msg);
 				return -1;
 			}
-			if (s[i].state == DR_W_RUNNING && (s[i].cycles || s[i].rpcs))
+			if (s[i].state == DR_W_RUNNING && dr_progress(&s[i]))
 				up++;
 		}
 		if (up == n)

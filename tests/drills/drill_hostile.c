@@ -205,16 +205,21 @@ static pid_t ha_spawn(const char *sock, unsigned kind, struct ha_slot *hs, uint6
 }
 
 struct rates {
-	double rpcs, cycles;
+	double rpcs, cycles, ios, net;
 };
 
 static struct rates measure(struct dr_slot *g, unsigned secs)
 {
-	uint64_t r0 = g[0].rpcs, c0 = g[1].cycles, t0 = dr_now_ns();
+	uint64_t r0 = g[0].rpcs, c0 = g[1].cycles, i0 = g[2].ios, n0 = g[2].net_recv;
+	uint64_t t0 = dr_now_ns();
 	dr_sleep_ms(secs * 1000u);
 	double dt = (double)(dr_now_ns() - t0) / 1e9;
-	return (struct rates){ (double)(g[0].rpcs - r0) / dt, (double)(g[1].cycles - c0) / dt };
+	return (struct rates){ (double)(g[0].rpcs - r0) / dt, (double)(g[1].cycles - c0) / dt,
+			       (double)(g[2].ios - i0) / dt, (double)(g[2].net_recv - n0) / dt };
 }
+
+/* The good guests: RPCs, VMBus cycles, disk + network. */
+#define NGOOD 3u
 
 int drill_hostile(int argc, char **argv)
 {
@@ -236,7 +241,7 @@ int drill_hostile(int argc, char **argv)
 	       (unsigned long long)o.seed);
 	int fails = 0;
 	pid_t hd = dr_hostd_start(o.hostd, sock, log, NULL);
-	struct dr_slot *g = dr_slots_new(2);
+	struct dr_slot *g = dr_slots_new(NGOOD);
 	pid_t hp[HA_KINDS * 4];
 	if (nh > sizeof hp / sizeof hp[0])
 		nh = sizeof hp / sizeof hp[0];
@@ -250,7 +255,9 @@ int drill_hostile(int argc, char **argv)
 	dr_worker_spawn(&g[0], &wc);
 	wc.work = DR_WORK_CYCLE;
 	dr_worker_spawn(&g[1], &wc);
-	if (dr_workers_wait_up(g, 2, 60000)) {
+	wc.work = DR_WORK_IO;  /* storvsc + hn on its own LUN and NIC */
+	dr_worker_spawn(&g[2], &wc);
+	if (dr_workers_wait_up(g, NGOOD, 60000)) {
 		dr_log("FAIL: good guests did not come up");
 		fails++;
 		goto out;
@@ -301,7 +308,7 @@ int drill_hostile(int argc, char **argv)
 	dr_log("after the attack: fds %d (baseline %d), memfd maps %d (%d), sessions %lld, "
 	       "after %.1f ms", fds, fds0, maps, maps0, (long long)sess,
 	       (double)(dr_now_ns() - t0) / 1e6);
-	if (fds != fds0 || maps != maps0 || sess != 2) {
+	if (fds != fds0 || maps != maps0 || sess != NGOOD) {
 		dr_log("FAIL: resources did not come back to the baseline");
 		fails++;
 	}
@@ -309,14 +316,17 @@ int drill_hostile(int argc, char **argv)
 	       attacked.rpcs, alone.rpcs > 0 ? attacked.rpcs / alone.rpcs : 0);
 	dr_log("good guest VMBus cycles/s: %.1f alone, %.1f under attack: ratio %.2f",
 	       alone.cycles, attacked.cycles, alone.cycles > 0 ? attacked.cycles / alone.cycles : 0);
-	for (unsigned i = 0; i < 2; i++)
+	dr_log("good guest disk I/Os/s: %.0f alone, %.0f under attack: ratio %.2f; UDP echoes/s: "
+	       "%.0f alone, %.0f under attack", alone.ios, attacked.ios,
+	       alone.ios > 0 ? attacked.ios / alone.ios : 0, alone.net, attacked.net);
+	for (unsigned i = 0; i < NGOOD; i++)
 		if (g[i].errors || g[i].state != DR_W_RUNNING) {
 			dr_log("FAIL: good guest %u: state %u, %llu errors (%s)", i, g[i].state,
 			       (unsigned long long)g[i].errors, g[i].msg);
 			fails++;
 		}
 out:
-	dr_workers_stop(g, 2, 20000);
+	dr_workers_stop(g, NGOOD, 20000);
 	if (hd > 0) {
 		kill(hd, SIGTERM);
 		int st = 0;
@@ -330,7 +340,7 @@ out:
 		dr_log("FAIL: sanitizer findings in %s", log);
 		fails++;
 	}
-	dr_slots_free(g, 2);
+	dr_slots_free(g, NGOOD);
 	dr_slots_free((struct dr_slot *)hsl, nh);
 	if (!o.dir && !fails)
 		dr_rmtree(dir);

@@ -16,11 +16,6 @@
 #define FREE_LIMIT_NS   1000000000ull  /* the promise */
 #define FREE_WAIT_NS    5000000000ull  /* how long we look before giving up */
 
-static uint64_t progress(const struct dr_slot *s)
-{
-	return s->cycles + s->rpcs;
-}
-
 /* fds of the daemon once stable (a control client it has not reaped yet
  * makes one reading high). */
 static int stable_fds(pid_t pid)
@@ -81,8 +76,12 @@ int drill_guest_kill(int argc, char **argv)
 		return 1;
 	}
 	struct dr_worker_cfg wc = { .sock = sock, .work = DR_WORK_MIXED, .ncpus = 1, .log = glog };
-	for (unsigned i = 0; i < nsteady; i++)
+	for (unsigned i = 0; i < nsteady; i++) {
+		/* half of them on disk + network, half on channels and RPCs */
+		wc.work = i % 2 == 0 ? DR_WORK_IO : DR_WORK_MIXED;
 		dr_worker_spawn(&sl[i], &wc);
+	}
+	wc.work = DR_WORK_MIXED;
 	if (dr_workers_wait_up(sl, nsteady, 60000)) {
 		dr_log("FAIL: steady guests did not come up");
 		fails++;
@@ -94,19 +93,31 @@ int drill_guest_kill(int argc, char **argv)
 	dr_log("baseline with %u guests: %d fds, %d memfd mappings, anon RSS %ld KiB", nsteady, fds0,
 	       maps0, rss0);
 	uint64_t worst_ns = 0, sum_ns = 0;
-	unsigned killed_running = 0;
+	unsigned killed_running = 0, killed_io = 0;
+	uint64_t io_at_kill = 0;
+	uint64_t ios0 = 0, net0 = 0;
+	for (unsigned i = 0; i < nsteady; i++) {
+		ios0 += sl[i].ios;
+		net0 += sl[i].net_recv;
+	}
+	uint64_t tstart = dr_now_ns();
 	struct dr_slot *v = &sl[nsteady];
 	for (unsigned it = 0; it < iters && !fails; it++) {
 		uint64_t before[DR_MAX_WORKERS];
 		for (unsigned i = 0; i < nsteady; i++)
-			before[i] = progress(&sl[i]);
+			before[i] = dr_progress(&sl[i]);
 		struct dr_worker_cfg vc = wc;
-		vc.work = it % 3 == 0 ? DR_WORK_RPC : it % 3 == 1 ? DR_WORK_CYCLE : DR_WORK_MIXED;
+		static const enum dr_work vwork[4] = { DR_WORK_IO, DR_WORK_RPC, DR_WORK_IO,
+						       DR_WORK_CYCLE };
+		vc.work = vwork[it % 4];
 		pid_t vp = dr_worker_spawn(v, &vc);
 		unsigned delay = (unsigned)dr_rand(max_delay_ms + 1);
 		dr_sleep_ms(delay);
 		uint32_t vstate = v->state;
-		uint64_t vdone = progress(v);
+		uint64_t vdone = dr_progress(v);
+		int64_t vio = v->io_inflight;
+		killed_io += vio > 0;
+		io_at_kill += vio > 0 ? (uint64_t)vio : 0;
 		uint64_t t0 = dr_now_ns();
 		kill(vp, SIGKILL);
 		waitpid(vp, NULL, 0);
@@ -146,9 +157,9 @@ int drill_guest_kill(int argc, char **argv)
 		/* The steady guests go on. */
 		for (unsigned i = 0; i < nsteady; i++) {
 			uint64_t t1 = dr_now_ns();
-			while (progress(&sl[i]) <= before[i] && dr_now_ns() - t1 < 10000000000ull)
+			while (dr_progress(&sl[i]) <= before[i] && dr_now_ns() - t1 < 10000000000ull)
 				dr_sleep_ms(5);
-			if (progress(&sl[i]) <= before[i] || sl[i].state != DR_W_RUNNING) {
+			if (dr_progress(&sl[i]) <= before[i] || sl[i].state != DR_W_RUNNING) {
 				dr_log("FAIL: kill %u: steady guest %u stopped (state %u, %s)", it, i,
 				       sl[i].state, sl[i].msg);
 				fails++;
@@ -164,14 +175,24 @@ int drill_guest_kill(int argc, char **argv)
 		       "in %.2f ms worst, %.2f ms mean; daemon anon RSS %ld -> %ld KiB",
 		       iters, killed_running, worst_ns / 1e6, sum_ns / 1e6 / (iters ? iters : 1),
 		       rss0, rss1);
-		uint64_t errs = 0, cyc = 0, rpcs = 0;
+		uint64_t errs = 0, cyc = 0, rpcs = 0, ios = 0, nsent = 0, nrecv = 0;
 		for (unsigned i = 0; i < nsteady; i++) {
 			errs += sl[i].errors;
 			cyc += sl[i].cycles;
 			rpcs += sl[i].rpcs;
+			ios += sl[i].ios;
+			nsent += sl[i].net_sent;
+			nrecv += sl[i].net_recv;
 		}
-		dr_log("steady guests: %llu VMBus cycles, %llu RPCs, %llu failed ops",
-		       (unsigned long long)cyc, (unsigned long long)rpcs, (unsigned long long)errs);
+		double dt = (double)(dr_now_ns() - tstart) / 1e9;
+		dr_log("victims killed with storvsc I/O in flight: %u (%llu I/Os out at the kills)",
+		       killed_io, (unsigned long long)io_at_kill);
+		dr_log("steady guests: %llu VMBus cycles, %llu RPCs, %llu disk I/Os checked, "
+		       "%llu/%llu UDP echoes answered, %llu failed ops; during the kills %.0f "
+		       "disk I/Os/s, %.0f echoes/s", (unsigned long long)cyc,
+		       (unsigned long long)rpcs, (unsigned long long)ios, (unsigned long long)nrecv,
+		       (unsigned long long)nsent, (unsigned long long)errs,
+		       (double)(ios - ios0) / dt, (double)(nrecv - net0) / dt);
 		if (errs) {
 			for (unsigned i = 0; i < nsteady; i++)
 				if (sl[i].errors)

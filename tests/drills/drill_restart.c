@@ -107,8 +107,8 @@ int drill_daemon_restart(int argc, char **argv)
 			while (dr_now_ns() - ts < RECONNECT_WAIT_NS) {
 				if (sl[i].sessions > sess0[i] && sl[i].state == DR_W_RUNNING) {
 					if (!p0)
-						p0 = sl[i].cycles + sl[i].rpcs;
-					else if (sl[i].cycles + sl[i].rpcs > p0)
+						p0 = dr_progress(&sl[i]);
+					else if (dr_progress(&sl[i]) > p0)
 						break;
 				}
 				if (sl[i].state == DR_W_FAILED)
