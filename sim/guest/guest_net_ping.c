@@ -60,11 +60,11 @@ static bool never(void *arg)
 	return false;
 }
 
-/* Poll the receive queue until match() accepts a frame or the deadline;
- * *queue = the channel the accepted frame came on. */
-static bool wait_frame(struct hn_if *hn, uint64_t deadline, uint8_t *buf, size_t cap,
-		       bool (*match)(const uint8_t *f, int len, const void *arg), const void *arg,
-		       unsigned *queue)
+/* Poll the receive queue until match() accepts a frame (1; *queue = the
+ * channel it came on), the deadline (0) or a lost host (-ENODEV). */
+static int wait_frame(struct hn_if *hn, uint64_t deadline, uint8_t *buf, size_t cap,
+		      bool (*match)(const uint8_t *f, int len, const void *arg), const void *arg,
+		      unsigned *queue)
 {
 	for (;;) {
 		int n;
@@ -73,11 +73,14 @@ static bool wait_frame(struct hn_if *hn, uint64_t deadline, uint8_t *buf, size_t
 			if ((size_t)n <= cap && match(buf, n, arg)) {
 				if (queue)
 					*queue = m.queue;
-				return true;
+				return 1;
 			}
 		if (kern_uptime_ns() >= deadline)
-			return false;
-		(void)kern_wait(NULL, never, NULL, 1000000); /* 1 ms */
+			return 0;
+		/* A lost host answers nothing: give up now, not after every
+		 * remaining packet's timeout (a ping of 100 would hang 100 s). */
+		if (kern_wait(NULL, never, NULL, 1000000) == -ENODEV) /* 1 ms */
+			return -ENODEV;
 	}
 }
 
@@ -125,8 +128,9 @@ static int arp(struct hn_if *hn, const uint8_t own[6], uint32_t src, uint32_t ds
 	int rc = hn_send(hn, f, ARP_FRAME, &m, HN_TX_WAIT);
 	if (rc)
 		return rc;
-	if (!wait_frame(hn, kern_uptime_ns() + timeout_ns, rx, cap, is_arp_reply, &dst, NULL))
-		return -EHOSTUNREACH;
+	rc = wait_frame(hn, kern_uptime_ns() + timeout_ns, rx, cap, is_arp_reply, &dst, NULL);
+	if (rc <= 0)
+		return rc < 0 ? rc : -EHOSTUNREACH;
 	memcpy(mac, rx + 22, 6);
 	return 0;
 }
@@ -250,8 +254,12 @@ static int ping_in_guest(void *arg)
 		}
 		o->sent++;
 		struct echo_match e = { r->dst_ip, seq };
-		if (wait_frame(hn, kern_uptime_ns() + tmo, rx, RX_BUF, is_echo_reply, &e, NULL))
-			o->received++;
+		int w = wait_frame(hn, kern_uptime_ns() + tmo, rx, RX_BUF, is_echo_reply, &e, NULL);
+		if (w < 0) {
+			o->status = w;
+			break;
+		}
+		o->received += w > 0;
 	}
 out_free:
 	kern_free(rx);
@@ -346,7 +354,12 @@ static int udp_in_guest(void *arg)
 			o->sent++;
 			struct udp_match u = { r->dst_ip, src, sport };
 			unsigned q = 0;
-			if (wait_frame(hn, kern_uptime_ns() + tmo, rx, RX_BUF, is_udp_echo, &u, &q)) {
+			int w = wait_frame(hn, kern_uptime_ns() + tmo, rx, RX_BUF, is_udp_echo, &u, &q);
+			if (w < 0) {
+				o->status = w;
+				goto out_free;
+			}
+			if (w > 0) {
 				o->received++;
 				if (q < GK_NET_MAX_QUEUES && o->rx_per_queue[q]++ == 0)
 					o->queues_used++;

@@ -16,6 +16,7 @@
  * simulated power loss in the same process.  --selftest lies (claims the
  * unflushed writes durable) and passes only when the checker notices. */
 #include "tests/drills/drill.h"
+#include "tests/drills/drill_durable.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,27 +43,6 @@
 #include "sim/hostd/gmem.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/profile.h"
-
-#define DU_BS       512u
-#define DU_BLOCKS   8192u           /* 4 MiB disk */
-#define DU_SLOT     8u              /* a write covers 1..8 blocks of one slot */
-#define DU_BATCH    8u
-#define DU_LOG_MAX  (1u << 18)
-#define DU_MAGIC    0x44524c4c44555241ull
-#define DU_MEM      (32ull << 20)
-
-enum { DU_ISSUED = 1, DU_DURABLE = 2 };
-struct du_rec {
-	uint32_t kind, nblocks;
-	uint64_t lba, seq;
-};
-struct du_log {
-	volatile uint64_t n;            /* records published */
-	volatile uint32_t ready;        /* the disk is up, writes start */
-	volatile uint32_t wce, fua;     /* what the guest driver saw */
-	volatile uint64_t writes, fua_writes, flushes, errors;
-	struct du_rec r[DU_LOG_MAX];
-};
 
 static void du_append(struct du_log *lg, uint32_t kind, uint64_t lba, uint32_t n, uint64_t seq)
 {
@@ -102,22 +82,6 @@ static bool du_block_ok(const uint8_t *b, uint64_t lba, uint64_t min_seq, uint64
 
 /* ---- the guest writer (guest context) ---------------------------------------- */
 
-struct du_guest {
-	struct du_log *lg;
-	struct kern_waitq *wq;
-	struct storvsc_disk *disk;
-	struct storvsc_bio bio[DU_BATCH];
-	uint8_t *buf[DU_BATCH];
-	unsigned pending;
-	int errs;
-	uint64_t seq;
-	uint64_t max_ops;              /* 0 = until killed */
-	bool lie;                      /* --selftest: claim unflushed writes durable */
-	/* acked, not yet durable */
-	struct du_rec unflushed[4096];
-	unsigned nunflushed;
-};
-
 static void du_done(struct storvsc_bio *b, int err)
 {
 	struct du_guest *g = b->arg;
@@ -132,7 +96,7 @@ static bool du_idle(void *arg)
 	return ((struct du_guest *)arg)->pending == 0;
 }
 
-static int du_start(void *arg)
+int du_start(void *arg)
 {
 	(void)arg;
 	struct storvsc_config sc;
@@ -140,7 +104,7 @@ static int du_start(void *arg)
 	return storvsc_init(&sc);
 }
 
-static int du_writer(void *arg)
+int du_writer(void *arg)
 {
 	struct du_guest *g = arg;
 	struct du_log *lg = g->lg;
@@ -315,7 +279,7 @@ static int du_vm_up(struct du_vm *vm, const char *img)
 	return rc ? rc : gk_guest_sleep(vm->rt, 50000000);
 }
 
-static int du_fini(void *arg)
+int du_fini(void *arg)
 {
 	(void)arg;
 	storvsc_fini();
@@ -341,9 +305,7 @@ static void du_vm_down(struct du_vm *vm)
 
 /* ---- the checker ------------------------------------------------------------------ */
 
-typedef int du_read_fn(void *arg, uint64_t lba, uint8_t *buf);
-
-static int du_read_file(void *arg, uint64_t lba, uint8_t *buf)
+int du_read_file(void *arg, uint64_t lba, uint8_t *buf)
 {
 	int fd = *(int *)arg;
 	return pread(fd, buf, DU_BS, (off_t)(lba * DU_BS)) == DU_BS ? 0 : -EIO;
@@ -351,7 +313,7 @@ static int du_read_file(void *arg, uint64_t lba, uint8_t *buf)
 
 /* Every durable record's blocks hold that write or a later one.  Returns
  * the number of missing blocks; *checked counts the durable records. */
-static unsigned du_check(const struct du_log *lg, du_read_fn *rd, void *arg, uint64_t *checked)
+unsigned du_check(const struct du_log *lg, du_read_fn *rd, void *arg, uint64_t *checked)
 {
 	uint64_t n = __atomic_load_n(&lg->n, __ATOMIC_ACQUIRE);
 	/* the newest durable seq per block */
@@ -517,7 +479,7 @@ static int du_read_mem(void *arg, uint64_t lba, uint8_t *buf)
 
 int drill_durability(int argc, char **argv)
 {
-	bool power = false, lie = false;
+	bool power = false, lie = false, split = false;
 	int n = 0;
 	char *rest[64];
 	for (int i = 0; i < argc && n < 63; i++) {
@@ -525,6 +487,8 @@ int drill_durability(int argc, char **argv)
 			power = true;
 		else if (!strcmp(argv[i], "--selftest"))
 			power = lie = true;
+		else if (!strcmp(argv[i], "--split"))
+			split = true;
 		else
 			rest[n++] = argv[i];
 	}
@@ -543,16 +507,26 @@ int drill_durability(int argc, char **argv)
 	else if (dr_tmpdir(dir, sizeof dir))
 		return -1;
 	snprintf(img, sizeof img, "%s/disk.img", dir);
+	if (split && power) {
+		dr_log("durability: --split goes with neither --power nor --selftest");
+		munmap(lg, sizeof *lg);
+		return -1;
+	}
 	dr_log("durability: %u %s rounds, seed %llu", rounds,
-	       power ? "power-loss (memory disk, volatile cache)" : "SIGKILL (image file)",
+	       split ? "daemon-SIGKILL (split guest, image opened by hvsim-hostd)"
+	       : power ? "power-loss (memory disk, volatile cache)" : "SIGKILL (image file)",
 	       (unsigned long long)o.seed);
 	int fails = 0;
 	uint64_t durable = 0;
 	for (unsigned r = 0; r < rounds; r++)
-		fails += power ? du_power_round(lg, r, lie, &durable)
+		fails += split ? du_split_round(&o, dir, lg, max_ms, r, &durable)
+			 : power ? du_power_round(lg, r, lie, &durable)
 			       : du_kill_round(img, lg, max_ms, r, &durable);
-	dr_log("%u rounds, %llu durable writes checked, %d rounds with a missing write",
+	dr_log("%u rounds, %llu durable writes checked, %d failed rounds",
 	       rounds, (unsigned long long)durable, fails);
+	if (split)
+		dr_log("the writer's in-flight I/O returned %.1f ms worst after the daemon's death",
+		       dr_split_worst_return_ns / 1e6);
 	munmap(lg, sizeof *lg);
 	if (!o.dir && (!fails || lie))
 		dr_rmtree(dir);

@@ -46,7 +46,9 @@ int drill_daemon_restart(int argc, char **argv)
 	struct dr_worker_cfg wc = { .sock = sock, .work = DR_WORK_MIXED, .ncpus = 1, .log = glog,
 				    .reconnect = true, .reconnect_for_ns = 30000000000ull };
 	for (unsigned i = 0; i < n; i++) {
-		wc.work = i % 3 == 0 ? DR_WORK_RPC : i % 3 == 1 ? DR_WORK_CYCLE : DR_WORK_MIXED;
+		static const enum dr_work kinds[4] = { DR_WORK_IO, DR_WORK_MIXED, DR_WORK_IO,
+						       DR_WORK_RPC };
+		wc.work = kinds[i % 4];
 		dr_worker_spawn(&sl[i], &wc);
 	}
 	if (dr_workers_wait_up(sl, n, 60000)) {
@@ -55,7 +57,8 @@ int drill_daemon_restart(int argc, char **argv)
 		goto out;
 	}
 	uint64_t worst_notice = 0, worst_op = 0, worst_up = 0, sum_up = 0;
-	unsigned busy_at_kill = 0;
+	unsigned busy_at_kill = 0, io_kills = 0;
+	uint64_t worst_io = 0, io_at_kill = 0;
 	for (unsigned r = 0; r < rounds && !fails; r++) {
 		uint64_t sess0[DR_MAX_WORKERS];
 		for (unsigned i = 0; i < n; i++) {
@@ -64,8 +67,11 @@ int drill_daemon_restart(int argc, char **argv)
 		}
 		dr_sleep_ms(200 + (unsigned)dr_rand(800));
 		bool busy[DR_MAX_WORKERS];
-		for (unsigned i = 0; i < n; i++)
+		int64_t ios_out[DR_MAX_WORKERS];
+		for (unsigned i = 0; i < n; i++) {
 			busy[i] = sl[i].in_op != 0;
+			ios_out[i] = sl[i].io_inflight;
+		}
 		/* The clock before the kill: the guests may see the socket die
 		 * before kill() even returns to us. */
 		uint64_t tk = dr_now_ns();
@@ -74,8 +80,23 @@ int drill_daemon_restart(int argc, char **argv)
 		hd = -1;
 		/* Every guest notices and its in-flight op returns. */
 		for (unsigned i = 0; i < n; i++) {
-			while ((!sl[i].lost_ns || sl[i].in_op) && dr_now_ns() - tk < 2 * NOTICE_LIMIT_NS)
+			while ((!sl[i].lost_ns || sl[i].in_op || sl[i].io_inflight > 0) &&
+			       dr_now_ns() - tk < 2 * NOTICE_LIMIT_NS)
 				dr_sleep_ms(1);
+			/* storvsc I/O out at the kill: failed or completed, and when */
+			if (ios_out[i] > 0) {
+				uint64_t d = sl[i].io_last_done_ns > tk ? sl[i].io_last_done_ns - tk : 0;
+				io_kills++;
+				io_at_kill += (uint64_t)ios_out[i];
+				if (sl[i].io_inflight > 0 || d > NOTICE_LIMIT_NS) {
+					dr_log("FAIL: round %u: guest %u: %lld storvsc I/Os still out "
+					       "(%.1f ms after the kill)", r, i,
+					       (long long)sl[i].io_inflight, d / 1e6);
+					fails++;
+				}
+				if (d > worst_io)
+					worst_io = d;
+			}
 			uint64_t notice = !sl[i].lost_ns ? UINT64_MAX
 					  : sl[i].lost_ns > tk ? sl[i].lost_ns - tk : 0;
 			uint64_t opdone = busy[i] && sl[i].op_end_ns > tk ? sl[i].op_end_ns - tk : 0;
@@ -139,9 +160,18 @@ int drill_daemon_restart(int argc, char **argv)
 	       "boot after the restart %.1f ms worst, %.1f ms mean", rounds, busy_at_kill,
 	       worst_notice / 1e6, worst_op / 1e6, worst_up / 1e6,
 	       sum_up / 1e6 / ((double)rounds * n));
-	uint64_t errs = 0;
-	for (unsigned i = 0; i < n; i++)
+	dr_log("storvsc I/O out at the kill: %llu requests over %u guest kills, the last one "
+	       "failed or completed %.2f ms worst after the kill",
+	       (unsigned long long)io_at_kill, io_kills, worst_io / 1e6);
+	uint64_t errs = 0, ios = 0, nrecv = 0, nsent = 0;
+	for (unsigned i = 0; i < n; i++) {
 		errs += sl[i].errors;
+		ios += sl[i].ios;
+		nrecv += sl[i].net_recv;
+		nsent += sl[i].net_sent;
+	}
+	dr_log("disk + network guests: %llu disk I/Os checked, %llu/%llu UDP echoes answered",
+	       (unsigned long long)ios, (unsigned long long)nrecv, (unsigned long long)nsent);
 	if (errs)
 		dr_log("note: %llu guest ops failed with the host present (e.g. %s)",
 		       (unsigned long long)errs, sl[0].msg);
