@@ -85,7 +85,12 @@ void dr_rmtree(const char *dir)
 pid_t dr_hostd_start(const char *exe, const char *sock, const char *log,
 		     const char *const *extra)
 {
+	char ctl[200];
+	snprintf(ctl, sizeof ctl, "%s.ctl", sock);
+	/* A SIGKILLed daemon leaves both socket files: with a stale PATH.ctl
+	 * we would take the new daemon as up before it listens there. */
 	unlink(sock);
+	unlink(ctl);
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -101,8 +106,6 @@ pid_t dr_hostd_start(const char *exe, const char *sock, const char *log,
 		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
-	char ctl[200];
-	snprintf(ctl, sizeof ctl, "%s.ctl", sock);
 	for (int i = 0; i < 1000; i++) {
 		struct stat st;
 		if (stat(sock, &st) == 0 && stat(ctl, &st) == 0)
