@@ -974,6 +974,80 @@ static void test_host_timer__outlives_partition__destroy_safe(void **state)
 	part_host_timer_destroy(NULL);
 }
 
+/* RELIABILITY #86 (host side): a NEGOTIATE reply claiming 0xFFFF framework
+ * and message versions, far more than its body holds: negotiation fails,
+ * nothing is read past the body (ASan), the IC sends nothing more. */
+static void test_icvsp__negotiate_vercnt_ffff__failed_no_oob(void **state)
+{
+	(void)state;
+	struct icvsp_config cfg = { .shutdown = true };
+	struct ifx *x = ifx_new(&cfg);
+	ifx_open(x, sd_cls);
+	uint64_t tid;
+	uint32_t len;
+	uint8_t m[128];
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
+	memset(m + 28, 0xFF, 4); /* icframe_vercnt = icmsg_vercnt = 0xFFFF */
+	ifx_reply(x, tid, m, len, 0);
+	struct icvsp_stats st = ifx_stats(x, ICVSP_SHUTDOWN);
+	assert_int_equal(st.state, ICVSP_ST_FAILED);
+	assert_int_equal(st.negotiate_failures, 1);
+	assert_int_equal(st.drop[ICVSP_DROP_BODY], 1);
+	assert_int_equal(st.framework, 0);
+	ifx_none(x);
+	ifx_free(x);
+}
+
+/* RELIABILITY #91 (host side): KVP replies naming a pool >= 5 or an
+ * unknown operation are errors: counted, nothing stored, the next request
+ * goes out. */
+static void test_icvsp_kvp__reply_bad_pool_or_operation__error_not_stored(void **state)
+{
+	(void)state;
+	struct icvsp_config cfg = { .kvp = true };
+	struct ifx *x = ifx_new(&cfg);
+	ifx_open(x, kvp_cls);
+	ifx_negotiate(x, 3, 4);
+	uint64_t tid;
+	uint32_t len;
+	static uint8_t m[4096];
+	struct vmbus_kvp_value v;
+	memset(&v, 0, sizeof v);
+	v.value_type = VMBUS_KVP_REG_SZ;
+	v.key_size = 4;
+	v.value_size = 4;
+	v.key[0] = 'k';
+	v.value[0] = 'v';
+	/* ENUMERATE of pool GUEST answered for pool 7 */
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
+	assert_int_equal(m[28], VMBUS_KVP_OP_ENUMERATE);
+	assert_int_equal(m[29], VMBUS_KVP_POOL_GUEST);
+	m[29] = 7;
+	memcpy(m + 36, &v, sizeof v);
+	ifx_reply(x, tid, m, len, 0);
+	assert_int_equal(ifx_stats(x, ICVSP_KVP).drop[ICVSP_DROP_BODY], 1);
+	/* ENUMERATE of pool AUTO answered with operation 0x55 */
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
+	assert_int_equal(m[29], VMBUS_KVP_POOL_AUTO);
+	m[28] = 0x55;
+	memcpy(m + 36, &v, sizeof v);
+	ifx_reply(x, tid, m, len, 0);
+	assert_int_equal(ifx_stats(x, ICVSP_KVP).drop[ICVSP_DROP_BODY], 2);
+	struct icvsp_kvp_info ki;
+	assert_int_equal(icvsp_kvp_info(x->ic, &ki), 0);
+	assert_int_equal(ki.errors, 2);
+	assert_int_equal(ki.ok, 0);
+	assert_int_equal(ki.queued, 0);
+	for (uint8_t pool = 0; pool < VMBUS_KVP_POOL_COUNT; pool++)
+		assert_int_equal(icvsp_kvp_count(x->ic, pool), 0);
+	/* The channel still works: a GET goes out. */
+	assert_int_equal(icvsp_kvp_query(x->ic, VMBUS_KVP_POOL_GUEST, "k"), 0);
+	icvsp_pump(x->ic);
+	{ const uint8_t *in_ = ifx_next(x, &tid, &len); memcpy(m, in_, len); }
+	assert_int_equal(m[28], VMBUS_KVP_OP_GET);
+	ifx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -982,6 +1056,7 @@ int main(void)
 		cmocka_unit_test(test_icvsp__negotiate_reply_3_0__ready_with_versions),
 		cmocka_unit_test(test_icvsp__negotiate_counts_zero__failed),
 		cmocka_unit_test(test_icvsp__negotiate_version_not_offered__failed),
+		cmocka_unit_test(test_icvsp__negotiate_vercnt_ffff__failed_no_oob),
 		cmocka_unit_test(test_icvsp__version_ceiling__only_lower_versions_offered),
 		cmocka_unit_test(test_icvsp__negotiate_timeout__sent_again),
 		cmocka_unit_test(test_icvsp__reply_shorter_than_headers__dropped),
@@ -1005,6 +1080,7 @@ int main(void)
 		cmocka_unit_test(test_icvsp_kvp__set_request_golden_bytes),
 		cmocka_unit_test(test_icvsp_kvp__ready__pushes_then_enumerates_guest_pools),
 		cmocka_unit_test(test_icvsp_kvp__reply_key_size_odd__rejected_not_stored),
+		cmocka_unit_test(test_icvsp_kvp__reply_bad_pool_or_operation__error_not_stored),
 		cmocka_unit_test(test_icvsp_kvp__no_reply__timeout_next_request_goes),
 		cmocka_unit_test(test_icvsp_kvp__api_limits__refused),
 		cmocka_unit_test(test_host_timer__armed__fires_once_and_counts_in_deadline),

@@ -591,10 +591,37 @@ static void test_vmbs__xfer_pages_packet__layout(void **state)
 	cfx_free(c);
 }
 
+/* RELIABILITY #48: an in-band packet that requests a completion with
+ * transaction id 0: the host does not care what the id is and echoes 0 in
+ * the completion (the guest side must never allocate 0; vmbus_chan_send
+ * refuses it). */
+static void test_vmbs__inband_tid_0_completion_requested__echoed(void **state)
+{
+	(void)state;
+	struct cfx *c = cfx_new("ws2022", VMBUS_VERSION_WIN10_V5_3, 2, false);
+	assert_int_equal(vfx_ring_open(c->f, &c->r, 1, 8, 4, true, 1), 0);
+	const char msg[] = "id zero";
+	assert_int_equal(vfx_ring_send(&c->r, VMBUS_PKT_DATA_INBAND, 1, 0, msg, sizeof msg), 1);
+	assert_int_equal(vfx_signal(c->f, 0x2001), HV_STATUS_SUCCESS);
+	assert_int_equal(c->e[0].packets, 1);
+	assert_int_equal(c->e[0].last_tid, 0);
+	uint8_t buf[256];
+	int len = vfx_ring_recv(&c->r, buf, sizeof buf);
+	assert_int_equal(len, 16 + 8);
+	struct vmbus_pkt_desc d;
+	memcpy(&d, buf, sizeof d);
+	assert_int_equal(d.type, VMBUS_PKT_COMP);
+	assert_int_equal(d.trans_id, 0);
+	assert_memory_equal(buf + 16, msg, sizeof msg);
+	assert_true(vmbs_chan_is_open(vmbs_chan_by_relid(c->f->vb, 1)));
+	cfx_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vmbs__open_and_echo__completion_comes_back_with_signal),
+		cmocka_unit_test(test_vmbs__inband_tid_0_completion_requested__echoed),
 		cmocka_unit_test(test_vmbs__open_bad_offsets__refused_channel_stays_closed),
 		cmocka_unit_test(test_vmbs__open_unknown_relid__failure_result),
 		cmocka_unit_test(test_vmbs__open_already_open__refused),
