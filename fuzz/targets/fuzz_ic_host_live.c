@@ -22,7 +22,8 @@
  *                 ceiling 0 all, 1 1.0, 2 3.0, 3 0.1 (none)
  *   gcfg          the same 2-bit ceilings for the guest drivers
  *   op % 16:
- *     0  rule for the a-th guest packet the host receives (counted over all
+ *     0  (collected before the set is created, so they reach the NEGOTIATE
+ *        replies too) rule for the a-th guest packet the host receives (counted over all
  *        ICs from 0): bytes {sub, off lo, off hi, data...}; sub & 7:
  *        0 write data at payload + off; 1 cut the payload to off bytes;
  *        2 drop it; 3 deliver it twice; 4 XOR the VMBus transaction id with
@@ -38,7 +39,8 @@
  *     10 guest KVP set (a & 1: delete) in pool 1 + (a >> 1 & 1)
  *     11 guest daemon mode: answer / never / late (a % 3)
  *     12 guest IC drivers stopped and restarted (channels close, reopen)
- *     13 the a-th allocation of the host IC code from now fails
+ *     13 the a-th allocation of the host IC code from now fails (as the
+ *        first record: counted from the set's creation)
  *     14 read every host statistic and item (and check them)
  *     15 pump the host set directly
  * Invariants after each record: KVP queue and pools within their caps, state
@@ -229,7 +231,8 @@ static bool fz_pump(void *arg)
 static void fz_trace(void *arg, const char *line)
 {
 	(void)arg;
-	fprintf(stderr, "host: %s\n", line);
+	if (getenv("FZ_ICL_DEBUG"))
+		fprintf(stderr, "host: %s\n", line);
 }
 
 /* ---- invariants -------------------------------------------------------------------- */
@@ -349,6 +352,18 @@ static void fz_sleep_ns(uint64_t ns)
 		abort(); /* the guest died */
 }
 
+static void fz_add_rule(uint8_t a, const uint8_t *b, uint8_t len)
+{
+	if (fz.nrule >= FZ_MAXREC || len < 3)
+		return;
+	struct fz_rule *r = &fz.rule[fz.nrule++];
+	r->idx = a;
+	r->sub = b[0];
+	r->off = (uint16_t)(b[1] | b[2] << 8);
+	r->b = b + 3;
+	r->len = (uint8_t)(len - 3);
+}
+
 static void fz_record(uint8_t op, uint8_t a, const uint8_t *b, uint8_t len)
 {
 	static char key[300], val[1100];
@@ -357,17 +372,8 @@ static void fz_record(uint8_t op, uint8_t a, const uint8_t *b, uint8_t len)
 	fz_cstr(key, sizeof key, b, klen);
 	fz_cstr(val, sizeof val, nul ? nul + 1 : b + len, nul ? (size_t)(len - klen - 1) : 0);
 	switch (op & 15) {
-	case 0: {
-		if (fz.nrule >= FZ_MAXREC || len < 3)
-			break;
-		struct fz_rule *r = &fz.rule[fz.nrule++];
-		r->idx = a;
-		r->sub = b[0];
-		r->off = (uint16_t)(b[1] | b[2] << 8);
-		r->b = b + 3;
-		r->len = (uint8_t)(len - 3);
+	case 0: /* rules were collected before the set was created */
 		break;
-	}
 	case 1: {
 		uint32_t reason = 0;
 		if (len >= 4)
@@ -431,6 +437,8 @@ static void fz_record(uint8_t op, uint8_t a, const uint8_t *b, uint8_t len)
 	}
 }
 
+static void fz_run(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!fz.rt)
@@ -459,18 +467,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz.nrule = 0;
 	fz.npkts = 0;
 	gk_guest_ic_kvpd_mode((hc & 0x80) ? GK_KVPD_NEVER : GK_KVPD_ANSWER, 0);
+	/* The packet rules apply from the first packet (the NEGOTIATE
+	 * replies); a leading op 13 fails an allocation of the set's creation. */
+	for (size_t o = 3; size - o >= 3;) {
+		uint8_t op = data[o], a = data[o + 1], len = data[o + 2];
+		o += 3;
+		if (len > size - o)
+			len = (uint8_t)(size - o);
+		if ((op & 15) == 0)
+			fz_add_rule(a, data + o, len);
+		else if ((op & 15) == 13 && o == 6)
+			icvsp_alloc_fail_after(a);
+		o += len;
+	}
 
-	static const struct icvsp_notify dbg = { .kick = fz_kick, .trace = fz_trace };
-	static const struct icvsp_notify quiet = { .kick = fz_kick };
-	fz.ic = icvsp_create(hostside_vmbs(fz.hs), fz.p, &cfg,
-			     getenv("FZ_ICL_DEBUG") ? &dbg : &quiet, NULL);
-	if (!fz.ic)
-		abort();
-	fz_wrap();
-	if (gk_guest_ic_start(fz.rt, &fz_gcfg))
-		abort();
-	fz_sleep_ns(10 * FZ_MS);
+	static const struct icvsp_notify note = { .kick = fz_kick, .trace = fz_trace };
+	fz.ic = icvsp_create(hostside_vmbs(fz.hs), fz.p, &cfg, &note, NULL);
+	icvsp_alloc_fail_after(-1);
+	if (fz.ic) {
+		fz_wrap();
+		if (gk_guest_ic_start(fz.rt, &fz_gcfg))
+			abort();
+		fz_sleep_ns(10 * FZ_MS);
+		fz_run(data, size);
+	}
+	gk_guest_ic_kvpd_mode(GK_KVPD_ANSWER, 0);
+	for (int i = 0; i < 100 && !(vmbus_sc.nchans == fz.base_chans && host_idle()); i++)
+		fz_sleep_ns(FZ_MS);
+	if (vmbus_sc.nchans != fz.base_chans)
+		abort(); /* a channel of the removed ICs is still known to the guest */
+	if (!host_idle())
+		abort(); /* the host still holds an IC channel */
+	if (fz.base_alloc >= 0 &&
+	    (gk_alloc_outstanding() != fz.base_alloc || gk_dma_pages_used() != fz.base_dma))
+		abort(); /* guest memory leaked */
+	return 0;
+}
 
+/* The records, then the teardown of the set (in the order hcfg chose). */
+static void fz_run(const uint8_t *data, size_t size)
+{
+	uint8_t hc = data[0];
 	size_t off = 3;
 	while (size - off >= 3) {
 		uint8_t op = data[off], a = data[off + 1], len = data[off + 2];
@@ -497,15 +534,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz.chan[k] = NULL;
 	if (!(hc & 0x10))
 		(void)gk_guest_ic_stop(fz.rt);
-	gk_guest_ic_kvpd_mode(GK_KVPD_ANSWER, 0);
-	for (int i = 0; i < 100 && !(vmbus_sc.nchans == fz.base_chans && host_idle()); i++)
-		fz_sleep_ns(FZ_MS);
-	if (vmbus_sc.nchans != fz.base_chans)
-		abort(); /* a channel of the removed ICs is still known to the guest */
-	if (!host_idle())
-		abort(); /* the host still holds an IC channel */
-	if (fz.base_alloc >= 0 &&
-	    (gk_alloc_outstanding() != fz.base_alloc || gk_dma_pages_used() != fz.base_dma))
-		abort(); /* guest memory leaked */
-	return 0;
 }
