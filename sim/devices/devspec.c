@@ -497,18 +497,30 @@ int devspec_open_disk(const struct devspec_disk *dd, struct blk **out, char *err
 		      size_t errlen)
 {
 	int rc;
+	struct blk *b;
 	if (dd->image[0]) {
 		struct blk_image_opts o = { .read_only = dd->read_only, .sector = dd->sector };
-		rc = blk_open_image(dd->image, &o, out);
-		if (rc)
+		rc = blk_open_image(dd->image, &o, &b);
+		if (rc) {
 			snprintf(err, errlen, "image %s: %s", dd->image,
 				 rc == -EBUSY ? "in use by another owner" : strerror(-rc));
-		return rc;
+			return rc;
+		}
+	} else {
+		rc = blk_open_mem(dd->size_mb << 20, dd->sector, &b);
+		if (rc) {
+			snprintf(err, errlen, "memory disk of %llu MiB: %s",
+				 (unsigned long long)dd->size_mb, strerror(-rc));
+			return rc;
+		}
+		if (dd->read_only)
+			blk_set_read_only(b);
 	}
-	rc = blk_open_mem(dd->size_mb << 20, dd->sector, out);
-	if (rc)
-		snprintf(err, errlen, "memory disk of %llu MiB: %s",
-			 (unsigned long long)dd->size_mb, strerror(-rc));
+	rc = blk_wrap_fault(b, out); /* owns b once it succeeded */
+	if (rc) {
+		blk_close(b);
+		snprintf(err, errlen, "fault wrapper: %s", strerror(-rc));
+	}
 	return rc;
 }
 

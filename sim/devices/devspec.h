@@ -106,7 +106,9 @@ void devspec_host_config(const struct devspec *d, const struct hv_profile *prof,
  * -errno with the reason in err. */
 int devspec_attach_luns(const struct devspec *d, struct hostside *hs, char *err,
 			size_t errlen);
-/* Open one disk's back end (image or memory): 0 or -errno + err. */
+/* Open one disk's back end (image or memory) behind a fault wrapper, so
+ * that "disk.fault" can arm faults on it later (blk_fault_inner reaches
+ * the disk itself): 0 or -errno + err. */
 struct blk;
 int devspec_open_disk(const struct devspec_disk *dd, struct blk **out, char *err,
 		      size_t errlen);

@@ -12,6 +12,8 @@ extern const struct hostcmd_def hostcmd_kvp_set, hostcmd_kvp_delete, hostcmd_kvp
 extern const struct hostcmd_def hostcmd_check_findings, hostcmd_check_enable,
 	hostcmd_check_clear, hostcmd_fault_arm, hostcmd_fault_list, hostcmd_fault_clear;
 extern const struct hostcmd_def hostcmd_nic_link, hostcmd_nic_stats;
+extern const struct hostcmd_def hostcmd_scsi_add, hostcmd_scsi_remove, hostcmd_scsi_stats,
+	hostcmd_disk_fault, hostcmd_disk_crash;
 extern const struct hostcmd_def hostcmd_capture_start, hostcmd_capture_stop,
 	hostcmd_capture_status;
 
@@ -38,6 +40,11 @@ const struct hostcmd_def *const hostcmd_defs[] = {
 	&hostcmd_fault_clear,
 	&hostcmd_nic_link,
 	&hostcmd_nic_stats,
+	&hostcmd_scsi_add,
+	&hostcmd_scsi_remove,
+	&hostcmd_scsi_stats,
+	&hostcmd_disk_fault,
+	&hostcmd_disk_crash,
 	&hostcmd_capture_start,
 	&hostcmd_capture_stop,
 	&hostcmd_capture_status,

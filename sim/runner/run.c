@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "sim/guest/guest_actions.h"
+#include "sim/guest/guest_disk.h"
 #include "sim/guest/guest_ic.h"
 #include "sim/guest/guest_net.h"
 #include "sim/guest/guest_vmbus.h"
@@ -60,6 +61,15 @@ int run_need_guest(struct run_state *st, const char *what)
 	return 0;
 }
 
+int run_need_os(struct run_state *st, const char *what)
+{
+	if (st->guest_down)
+		return run_fail(st, "%s: the guest has shut down", what);
+	if (!st->os_up)
+		return run_fail(st, "%s: the guest has not booted (no boot step)", what);
+	return 0;
+}
+
 void run_on_guest_shutdown(void *arg, uint32_t flags, uint32_t reason)
 {
 	struct run_state *st = arg;
@@ -81,6 +91,8 @@ int run_guest_shutdown_in_order(struct run_state *st)
 		run_fail(st, "shutdown: stopping the ICs: %s", run_why_errno(rc));
 	if (st->net_started && rc == 0 && (rc = gk_guest_net_stop(rt)) != 0)
 		run_fail(st, "shutdown: stopping hn: %s", run_why_errno(rc));
+	if (st->disks_started && rc == 0 && (rc = gk_guest_disk_stop(rt)) != 0)
+		run_fail(st, "shutdown: stopping the disk drivers: %s", run_why_errno(rc));
 	if (st->booted && rc == 0 && (rc = gk_guest_shutdown(rt)) != 0)
 		run_fail(st, "shutdown: platform: %s", run_why_errno(rc));
 	st->guest_down = true;
@@ -211,6 +223,8 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		gk_guest_ic_stop(session_runtime(st.ss));
 	if (st.net_started && !st.guest_down)
 		gk_guest_net_stop(session_runtime(st.ss));
+	if (st.disks_started && !st.guest_down)
+		gk_guest_disk_stop(session_runtime(st.ss));
 	if (st.booted && !st.guest_down)
 		gk_guest_shutdown(session_runtime(st.ss));
 	/* After the guest let go of everything: leaks at close and UNLOAD

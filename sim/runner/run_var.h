@@ -19,7 +19,10 @@ struct run_state {
 	struct gk_boot_report  boot;
 	bool                   booted;
 	struct gk_vmbus_report vmbus;
-	bool                   ics_started, vmbus_up, net_started;
+	bool                   ics_started, vmbus_up, net_started, disks_started;
+	/* The boot step ran: the guest OS is up, with or without Hyper-V
+	 * (an emulated disk works on any platform). */
+	bool                   os_up;
 	/* The guest shut itself down in order (IC shutdown request): later
 	 * steps that need a running guest fail, the run's end skips teardown. */
 	bool                   guest_down;
@@ -44,8 +47,10 @@ void run_on_guest_shutdown(void *arg, uint32_t flags, uint32_t reason);
 /* The guest accepted a shutdown request: shut it down in order (drivers
  * detach, channels close, UNLOAD, platform off) as its OS would.  Once. */
 int run_guest_shutdown_in_order(struct run_state *st);
-/* Fails the step unless the guest is up and running. */
+/* Fails the step unless the guest is up and running on Hyper-V. */
 int run_need_guest(struct run_state *st, const char *what);
+/* Fails the step unless the guest OS booted (any platform). */
+int run_need_os(struct run_state *st, const char *what);
 
 /* run_capture.c: --capture; start fails the run (a reason in why),
  * stop reports on the run's output. */

@@ -2,6 +2,7 @@
  * keys, typed getters with ranges; the first error wins. */
 #include "sim/runner/scn_json.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -325,5 +326,19 @@ bool scn_get_ipv4(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *ou
 		return false;
 	}
 	*out = a << 24 | b << 16 | c << 8 | d;
+	return true;
+}
+
+bool scn_get_errno(struct scn_vctx *v, json_t *obj, const char *key, int *out)
+{
+	static const char *const names[] = { "ok", "EINVAL", "EMSGSIZE", "EOPNOTSUPP", "ENETDOWN",
+					     "EIO", "ETIMEDOUT", "ENOSPC", "EROFS", "ENODEV",
+					     "EBUSY", "ENOENT", NULL };
+	static const int values[] = { 0, -EINVAL, -EMSGSIZE, -EOPNOTSUPP, -ENETDOWN, -EIO,
+				      -ETIMEDOUT, -ENOSPC, -EROFS, -ENODEV, -EBUSY, -ENOENT };
+	unsigned i;
+	if (!scn_get_enum(v, obj, key, names, false, &i))
+		return false;
+	*out = values[i];
 	return true;
 }

@@ -57,6 +57,9 @@ unsigned scn_max_depth(json_t *j, unsigned level);
 bool scn_get_version(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *out);
 /* "10.0.0.1" -> host byte order. */
 bool scn_get_ipv4(struct scn_vctx *v, json_t *obj, const char *key, uint32_t *out);
+/* An expected outcome by errno name: "ok" (0), "EIO", "EINVAL", ... ->
+ * 0 or the negative errno. */
+bool scn_get_errno(struct scn_vctx *v, json_t *obj, const char *key, int *out);
 /* The body of a step must be an object with only 'allowed' keys. */
 bool scn_body(struct scn_vctx *v, json_t *body, const char *const *allowed);
 

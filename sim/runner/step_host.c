@@ -19,6 +19,7 @@ struct scn_host {
 	json_t *req;            /* the command object as written */
 	json_t *fields;         /* host_expect: {"field": value, ...} */
 	uint64_t within_ms;     /* host_expect */
+	char     expect_error[256]; /* host: must fail with a reason containing this */
 };
 
 /* The command must exist and take these keys: checked before anything runs. */
@@ -70,7 +71,12 @@ static void parse_host(struct scn_vctx *v, json_t *body, void *args)
 		scn_fail(v, "must be an object, not %s", scn_json_kind(body));
 		return;
 	}
-	parse_cmd(v, body, NULL, args);
+	static const char *const extra[] = { "expect_error", NULL };
+	struct scn_host *h = args;
+	parse_cmd(v, body, extra, h);
+	if (!v->failed)
+		scn_get_string(v, body, "expect_error", h->expect_error, sizeof h->expect_error,
+			       false);
 }
 
 static void parse_host_expect(struct scn_vctx *v, json_t *body, void *args)
@@ -126,7 +132,20 @@ static int do_host(struct run_state *st, const void *args)
 	json_t *r = ask(st, h->req);
 	if (!r)
 		return -1;
-	int rc = json_is_true(json_object_get(r, "ok")) ? 0 : reply_error(st, r);
+	bool ok = json_is_true(json_object_get(r, "ok"));
+	if (h->expect_error[0]) {
+		const char *e = json_string_value(json_object_get(r, "error"));
+		int erc = ok ? run_fail(st, "host: expected an error with \"%s\", the command "
+					"succeeded", h->expect_error)
+			: e && strstr(e, h->expect_error) ? 0
+			: run_fail(st, "host: expected an error with \"%s\", got \"%s\"",
+				   h->expect_error, e ? e : "");
+		if (erc == 0)
+			run_info(st, "host refused as expected: %s", e);
+		json_decref(r);
+		return erc;
+	}
+	int rc = ok ? 0 : reply_error(st, r);
 	if (rc == 0 && st->o->session.verbose) {
 		char *text = json_dumps(r, JSON_COMPACT);
 		if (text)

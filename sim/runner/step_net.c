@@ -49,7 +49,7 @@ static void parse_ping(struct scn_vctx *v, json_t *body, void *args)
 	scn_get_uint(v, body, "timeout_ms", 1, 60000, false, &p->timeout_ms);
 	scn_get_bool(v, body, "unreachable", &p->unreachable);
 	scn_get_uint(v, body, "size", 0, GK_NET_PING_MAX, false, &p->size);
-	bool has_err = net_get_errno(v, body, "send_error", &p->send_error) && p->send_error;
+	bool has_err = scn_get_errno(v, body, "send_error", &p->send_error) && p->send_error;
 	if (!v->failed && has_err && p->unreachable)
 		scn_fail(v, "send_error and unreachable exclude each other");
 	if (!v->failed && has_err && json_object_get(body, "received"))
@@ -105,7 +105,7 @@ static void parse_mtu(struct scn_vctx *v, json_t *body, void *args)
 		return;
 	scn_get_uint(v, body, "unit", 0, DEVSPEC_MAX_NICS - 1, false, &m->unit);
 	scn_get_uint(v, body, "mtu", 0, 65535, true, &m->mtu);
-	net_get_errno(v, body, "result", &m->result);
+	scn_get_errno(v, body, "result", &m->result);
 	net_check_unit(v, m->unit);
 }
 
@@ -274,15 +274,3 @@ bool net_get_mac(struct scn_vctx *v, json_t *obj, const char *key, uint8_t mac[6
 	return true;
 }
 
-bool net_get_errno(struct scn_vctx *v, json_t *obj, const char *key, int *out)
-{
-	static const char *const names[] = { "ok", "EINVAL", "EMSGSIZE", "EOPNOTSUPP", "ENETDOWN",
-					     "EIO", "ETIMEDOUT", NULL };
-	static const int values[] = { 0, -EINVAL, -EMSGSIZE, -EOPNOTSUPP, -ENETDOWN, -EIO,
-				      -ETIMEDOUT };
-	unsigned i;
-	if (!scn_get_enum(v, obj, key, names, false, &i))
-		return false;
-	*out = values[i];
-	return true;
-}

@@ -1,5 +1,5 @@
 /* step_net.h -- what the network steps (step_net.c, step_net_tx.c) share:
- * validation of a NIC unit, a MAC address and an expected errno name. */
+ * validation of a NIC unit and a MAC address. */
 #ifndef SIM_RUNNER_STEP_NET_H
 #define SIM_RUNNER_STEP_NET_H
 
@@ -12,8 +12,5 @@
 void net_check_unit(struct scn_vctx *v, uint64_t unit);
 /* "00:15:5d:00:00:01" -> mac.  False when absent or invalid (then failed). */
 bool net_get_mac(struct scn_vctx *v, json_t *obj, const char *key, uint8_t mac[6]);
-/* An outcome by name: "ok" -> 0, "EMSGSIZE" -> -EMSGSIZE, ... (the errnos
- * the hn driver returns).  False when absent (*out untouched) or invalid. */
-bool net_get_errno(struct scn_vctx *v, json_t *obj, const char *key, int *out);
 
 #endif /* SIM_RUNNER_STEP_NET_H */

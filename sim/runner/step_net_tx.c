@@ -141,7 +141,7 @@ static void parse_send(struct scn_vctx *v, json_t *body, void *args)
 	scn_get_enum(v, body, "csum", csums, false, &p->csum);
 	scn_get_uint(v, body, "count", 1, 100, false, &p->count);
 	scn_get_uint(v, body, "timeout_ms", 1, 60000, false, &p->timeout_ms);
-	net_get_errno(v, body, "result", &p->result);
+	scn_get_errno(v, body, "result", &p->result);
 	net_check_unit(v, p->unit);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/guest/guest_actions.h"
+#include "sim/guest/guest_disk.h"
 #include "sim/guest/guest_ic.h"
 #include "sim/guest/guest_net.h"
 #include "sim/guest/guest_vmbus.h"
@@ -150,6 +151,13 @@ static int boot_vmbus(struct run_state *st, const struct scn_boot *b)
 			return run_fail(st, "cannot register the hn driver: %s", run_why_errno(rc));
 		st->net_started = true;
 	}
+	if (st->s->dev.scsi) {
+		struct gk_disk_config dc = { .storvsc = true };
+		rc = gk_guest_disk_start(rt, &dc);
+		if (rc != 0)
+			return run_fail(st, "cannot register the storvsc driver: %s", run_why_errno(rc));
+		st->disks_started = true;
+	}
 	rc = gk_guest_vmbus_connect(rt, b->vmbus_max_version, b->force_hypercall, &st->vmbus);
 	if (rc != 0)
 		return run_fail(st, "VMBus connect could not run: %s", run_why_errno(rc));
@@ -157,6 +165,22 @@ static int boot_vmbus(struct run_state *st, const struct scn_boot *b)
 		return run_fail(st, "VMBus connect failed: %s", run_why_errno(st->vmbus.status));
 	st->vmbus_up = true;
 	print_vmbus(st);
+	return 0;
+}
+
+static int boot_ata(struct run_state *st)
+{
+	int result, rc = gk_guest_disk_probe_ata(session_runtime(st->ss), &result);
+	if (rc != 0)
+		return run_fail(st, "the ata probe could not run: %s", run_why_errno(rc));
+	st->disks_started = true;
+	if (result == -EBUSY)
+		run_info(st, "ata: the disk belongs to another driver (driver-priority.conf): "
+			 "ata stays detached");
+	else if (result != 0)
+		run_info(st, "ata: no disk attached: %s", strerror(-result));
+	else
+		run_info(st, "ata: ada0 attached");
 	return 0;
 }
 
@@ -169,11 +193,14 @@ static int do_boot(struct run_state *st, const void *args)
 	if (st->boot.status != 0 && st->boot.status != -ENODEV)
 		return run_fail(st, "platform set-up failed: %s", run_why_errno(st->boot.status));
 	st->booted = st->boot.status == 0;
+	st->os_up = true;
 	print_boot(st);
 	/* As a real OS does: synthetic buses only once Hyper-V was detected. */
-	if (st->booted && b->vmbus)
-		return boot_vmbus(st, b);
-	return 0;
+	if (st->booted && b->vmbus && boot_vmbus(st, b) != 0)
+		return -1;
+	/* The emulated disk is probed after the synthetic buses had their
+	 * chance; the priority table decides who owns it. */
+	return st->s->dev.ata ? boot_ata(st) : 0;
 }
 
 static int expect_attached(struct run_state *st, const struct scn_expect *e)

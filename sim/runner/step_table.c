@@ -11,6 +11,9 @@ extern const struct scn_step_def scn_step_guest_kvp, scn_step_guest_kvpd, scn_st
 extern const struct scn_step_def scn_step_net_ping, scn_step_expect_net;
 extern const struct scn_step_def scn_step_net_mtu, scn_step_net_udp, scn_step_net_send;
 
+extern const struct scn_step_def scn_step_disk_write, scn_step_disk_read, scn_step_disk_flush,
+	scn_step_disk_unmap, scn_step_expect_disks;
+
 const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_boot,
 	&scn_step_expect,
@@ -26,6 +29,11 @@ const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_net_mtu,
 	&scn_step_net_udp,
 	&scn_step_net_send,
+	&scn_step_disk_write,
+	&scn_step_disk_read,
+	&scn_step_disk_flush,
+	&scn_step_disk_unmap,
+	&scn_step_expect_disks,
 	NULL,
 };
 

@@ -179,11 +179,59 @@ static void test_hostcmd__checker_and_faults__listed(void **state)
 	json_decref(r);
 }
 
+/* A host with a SCSI controller and one memory-disk LUN (no guest). */
+static void test_hostcmd__scsi_and_disk_commands__validated_and_applied(void **state)
+{
+	(void)state;
+	struct gmem *gm = gmem_create(16u << 20);
+	struct part_config pc = { .profile = hv_profile_find("ws2022"), .nvcpus = 1 };
+	struct part *p = part_create(gm, &pc, NULL, NULL);
+	assert_non_null(p);
+	struct hostside_config hc = { .vmbus = true, .scsi = true };
+	hc.scsi_cfg.vstor_max_version = (uint16_t)pc.profile->vstor_max_version;
+	struct hostside *hs = hostside_create(p, gm, &hc, NULL, NULL);
+	assert_non_null(hs);
+	json_decref(run(hs, "{\"cmd\": \"scsi.add\", \"lun\": 0, \"size_mb\": 1}", true));
+	expect_error(hs, "{\"cmd\": \"scsi.add\", \"lun\": 0, \"size_mb\": 1}", "already there");
+	expect_error(hs, "{\"cmd\": \"scsi.add\", \"lun\": 1}", "exactly one of");
+	expect_error(hs, "{\"cmd\": \"scsi.add\", \"lun\": 64, \"size_mb\": 1}", "lun");
+	expect_error(hs, "{\"cmd\": \"scsi.add\", \"lun\": 1, \"image\": \"rel.img\"}", "absolute");
+	expect_error(hs, "{\"cmd\": \"scsi.add\", \"lun\": 1, \"image\": \"/nonexistent/x.img\"}",
+		     "/nonexistent/x.img");
+	expect_error(hs, "{\"cmd\": \"scsi.add\", \"lun\": 1, \"size_mb\": 1, \"wce\": 1}", "wce");
+	json_t *r = run(hs, "{\"cmd\": \"scsi.stats\"}", true);
+	json_t *luns = json_object_get(r, "luns");
+	assert_int_equal(json_array_size(luns), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(luns, 0), "bytes")),
+			 1 << 20);
+	json_decref(r);
+	expect_error(hs, "{\"cmd\": \"disk.fault\", \"lun\": 0, \"op\": \"trim\"}", "\"op\"");
+	expect_error(hs, "{\"cmd\": \"disk.fault\", \"lun\": 0, \"error\": \"EPERM\"}", "\"error\"");
+	expect_error(hs, "{\"cmd\": \"disk.fault\", \"lun\": 0, \"error\": \"none\"}", "delay_ms");
+	expect_error(hs, "{\"cmd\": \"disk.fault\", \"lun\": 5}", "no LUN at target 0 lun 5");
+	json_decref(run(hs, "{\"cmd\": \"disk.fault\", \"lun\": 0, \"op\": \"write\", \"nth\": 2}", true));
+	json_decref(run(hs, "{\"cmd\": \"disk.crash\", \"lun\": 0}", true));
+	json_decref(run(hs, "{\"cmd\": \"scsi.remove\", \"lun\": 0}", true));
+	expect_error(hs, "{\"cmd\": \"scsi.remove\", \"lun\": 0}", "no LUN");
+	hostside_destroy(hs);
+
+	/* Without a controller every storage command says so. */
+	struct hostside_config plain = { .vmbus = true };
+	hs = hostside_create(p, gm, &plain, NULL, NULL);
+	assert_non_null(hs);
+	expect_error(hs, "{\"cmd\": \"scsi.stats\"}", "no SCSI controller");
+	expect_error(NULL, "{\"cmd\": \"scsi.add\", \"lun\": 0, \"size_mb\": 1}", "no guest");
+	hostside_destroy(hs);
+	part_destroy(p);
+	gmem_destroy(gm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostcmd__bad_requests__error_reply_never_crash),
 		cmocka_unit_test(test_hostcmd__id__echoed_on_success_and_failure),
+		cmocka_unit_test(test_hostcmd__scsi_and_disk_commands__validated_and_applied),
 		cmocka_unit_test_setup_teardown(test_hostcmd__kvp_commands__validated_and_stored,
 						hfx_setup, hfx_teardown),
 		cmocka_unit_test_setup_teardown(test_hostcmd__ic_and_bus_commands__report_state,

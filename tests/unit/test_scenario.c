@@ -261,6 +261,29 @@ static void test_scenario__devices_errors__file_line_and_path(void **state)
 	scenario_free(s);
 }
 
+static void test_scenario__disk_steps__validated(void **state)
+{
+	(void)state;
+	expect_error("{\"steps\": [{\"disk_write\": {\"disk\": \"da0\", \"lba\": 0}}]}",
+		     "missing required key \"pattern\"");
+	expect_error("{\"steps\": [{\"disk_read\": {\"disk\": \"da0\"}}]}", "\"lba\"");
+	expect_error("{\"steps\": [{\"disk_read\": {\"disk\": \"da0\", \"lba\": 0, \"blocks\": 0}}]}",
+		     "$.steps[0].disk_read.blocks");
+	expect_error("{\"steps\": [{\"disk_read\": {\"disk\": \"da0\", \"lba\": 0, \"result\": \"EPERM\"}}]}",
+		     "$.steps[0].disk_read.result");
+	expect_error("{\"steps\": [{\"disk_read\": {\"disk\": \"da0\", \"lba\": 0, \"result\": \"EIO\","
+		     " \"sense\": \"3-11-0\"}}]}", "KEY/ASC/ASCQ");
+	expect_error("{\"steps\": [{\"disk_read\": {\"disk\": \"da0\", \"lba\": 0, \"sense\": \"03/11/00\"}}]}",
+		     "goes with a failing");
+	expect_error("{\"steps\": [{\"disk_flush\": {\"disk\": \"da0\", \"lba\": 0}}]}", "unknown key");
+	expect_error("{\"steps\": [{\"expect_disks\": {\"disks\": [{\"lun\": 0}]}}]}",
+		     "missing required key \"name\"");
+	expect_error("{\"steps\": [{\"expect_disks\": {\"disks\": [{\"name\": \"da0\", \"block_size\": 100}]}}]}",
+		     "block_size");
+	expect_error("{\"steps\": [{\"host\": {\"cmd\": \"scsi.add\", \"lun\": 0, \"expect_error\": 5}}]}",
+		     "expect_error");
+}
+
 static void test_scenario__missing_image__refused_at_load(void **state)
 {
 	(void)state;
@@ -303,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_jsonpos__paths__lines),
 		cmocka_unit_test(test_scenario__devices_errors__file_line_and_path),
 		cmocka_unit_test(test_scenario__missing_image__refused_at_load),
+		cmocka_unit_test(test_scenario__disk_steps__validated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,6 +183,11 @@ void blk_get_info(const struct blk *b, struct blk_info *out)
 	out->failed = blk_is_failed((struct blk *)b);
 }
 
+void blk_set_read_only(struct blk *b)
+{
+	b->b_info.read_only = true;
+}
+
 int blk_set_wce(struct blk *b, bool wce)
 {
 	if (b->b_ops->set_wce) {

@@ -58,7 +58,10 @@ int  blk_open_image(const char *path, const struct blk_image_opts *o, struct blk
  * or 4096, 0 = 512).  0, -EINVAL, -ENOMEM. */
 int  blk_open_mem(uint64_t size, uint32_t sector, struct blk **out);
 void blk_get_info(const struct blk *b, struct blk_info *out);
-int  blk_set_wce(struct blk *b, bool wce);    /* WCE=0: every write durable before done() */
+int  blk_set_wce(struct blk *b, bool wce);
+/* From now on every request but READ is refused (-EROFS); one way only
+ * (a read-only memory disk; images are opened read-only instead). */
+void blk_set_read_only(struct blk *b);    /* WCE=0: every write durable before done() */
 /* 0 = accepted (done() follows); <0 = rejected now, done() is not called:
  * -EINVAL (unknown op, misaligned, past the end, iov total != len, FLUSH with
  * a range), -EROFS (a write to a read-only disk), -ENOMEM.  Once an image has
@@ -82,6 +85,9 @@ struct blk_fault { enum blk_op op; /* which ops count */ bool any_op; uint64_t n
  * the I/O.  0 or -EINVAL (not a fault wrapper, nth 0). */
 int  blk_fault_arm(struct blk *fault_blk, const struct blk_fault *f);
 uint64_t blk_fault_fired(const struct blk *fault_blk);
+/* The disk a fault wrapper forwards to (for blk_mem_crash behind it), or
+ * NULL when b is not a fault wrapper. */
+struct blk *blk_fault_inner(struct blk *fault_blk);
 
 /* ---- additions ---- */
 

@@ -241,6 +241,13 @@ int blk_fault_arm(struct blk *b, const struct blk_fault *f)
 	return 0;
 }
 
+struct blk *blk_fault_inner(struct blk *b)
+{
+	if (!b || b->b_ops != &blk_fw_ops)
+		return NULL;
+	return ((struct blk_fw *)b->b_be)->fw_inner;
+}
+
 uint64_t blk_fault_fired(const struct blk *b)
 {
 	if (!b || b->b_ops != &blk_fw_ops)
