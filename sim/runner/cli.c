@@ -122,6 +122,12 @@ static int cmd_list(void)
 	}
 	printf("modes:\n  inproc     host model in this process, virtual time, seeded\n"
 	       "  split      hvsim-hostd over a Unix socket and shared memory, real time\n");
+	printf("devices (a scenario's \"devices\" section, docs/scenarios.md):\n"
+	       "  nics       synthetic NICs (netvsp) -> guest hn0, hn1 ...; back end peer or null\n"
+	       "  scsi       a synthetic SCSI controller (storvsp) with LUNs over memory disks or\n"
+	       "             raw images -> guest storvsc0, disks da0, da1 ...\n"
+	       "  ata        the emulated IDE disk (port I/O) -> guest ada0 unless Hyper-V's\n"
+	       "             synthetic disk wins (guest_drivers/ata/driver-priority.conf)\n");
 	struct stat st;
 	if (stat("scenarios", &st) == 0 && S_ISDIR(st.st_mode)) {
 		struct file_list fl = { .n = 0 };

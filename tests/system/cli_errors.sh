@@ -46,6 +46,7 @@ head -c 2000000 /dev/zero | tr '\0' ' ' >"$tmp/big.json"
 check 2 "at most" -- check "$tmp/big.json"
 check 0 "ok   $src/scenarios/boot.json" -- check "$src/scenarios/boot.json"
 check 0 "ws2008r2" -- list
+check 0 "synthetic SCSI controller" -- list
 check 0 "usage: hvsim run" -- --help
 
 echo "$((n - fails)) passed, $fails failed"
