@@ -33,6 +33,7 @@
 #include "sim/devices/hostside.h"
 #include "sim/guest/guest_actions.h"
 #include "sim/guest/guest_ic.h"
+#include "sim/guest/guest_net.h"
 #include "sim/guest/guest_vmbus.h"
 #include "sim/guest/runtime.h"
 #include "sim/guest/transport.h"
@@ -404,8 +405,16 @@ static void bd_detach(void *ctx)
 	free(b);
 }
 
+static uint64_t bd_activity(void *ctx)
+{
+	struct bd_sess *b = ctx;
+	return hostside_activity(b->hs);
+}
+
 static const struct hsess_ext bd_ext = {
-	.attach = bd_attach, .pump = bd_pump, .detach = bd_detach, .poll_ns = 100000,
+	.attach = bd_attach, .pump = bd_pump, .detach = bd_detach,
+	.poll_ns = HOSTSIDE_POLL_NS, .poll_max_ns = HOSTSIDE_POLL_MAX_NS,
+	.activity = bd_activity,
 };
 
 static bool socket_accepts(const char *path)
@@ -739,33 +748,80 @@ static int bench_mode(enum bc_mode mode, uint32_t count, unsigned reps, uint32_t
 
 /* ==== idle cost of hvsim-hostd ============================================== */
 
-/* CPU time of a process in ns (schedstat: on-CPU time, ns resolution). */
-static int64_t proc_cpu_ns(pid_t pid)
+/* CPU time of a process's main thread in ns (schedstat: on-CPU time, ns
+ * resolution) and, in *slices, how often it was scheduled in (the daemon's
+ * loop thread: about one per wake-up). */
+static int64_t proc_cpu_ns(pid_t pid, uint64_t *slices)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
-	unsigned long long ns = 0;
-	int n = fscanf(f, "%llu", &ns);
+	unsigned long long ns = 0, wait = 0, sl = 0;
+	int n = fscanf(f, "%llu %llu %llu", &ns, &wait, &sl);
 	fclose(f);
-	return n == 1 ? (int64_t)ns : -1;
+	*slices = sl;
+	return n == 3 ? (int64_t)ns : -1;
 }
 
-/* A guest process that boots, connects the VMBus with the ICs attached,
- * reports ready, then idles until killed. */
-static void idle_guest(const char *sock, int ready_fd)
+/* --dev: what an idle guest gets besides the ICs (a NIC on the null back
+ * end, a SCSI controller with a 16 MiB memory disk), prepared over the
+ * daemon's control socket before HELLO as hvsim run does in split mode. */
+static const char idle_dev_json[] =
+	"\"devices\":{\"nics\":[{\"backend\":\"null\"}],"
+	"\"scsi\":{\"luns\":[{\"lun\":0,\"size_mb\":16}]}}";
+
+static int idle_prepare_devices(const char *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s.ctl", sock) >= (int)sizeof sa.sun_path)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	char req[256], rep[512];
+	int n = snprintf(req, sizeof req, "{\"cmd\":\"guest.devices\",\"pid\":%d,%s}\n",
+			 (int)getpid(), idle_dev_json);
+	size_t got = 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	while (got < sizeof rep - 1 && !memchr(rep, '\n', got)) {
+		ssize_t r = read(fd, rep + got, sizeof rep - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	rep[got] = '\0';
+	return strstr(rep, "\"ok\":true") || strstr(rep, "\"ok\": true") ? 0 : -1;
+}
+
+/* A guest process that boots, connects the VMBus with the ICs attached
+ * (and with 'dev' a NIC whose hn driver is up, and a SCSI disk), reports
+ * ready, then idles until killed. */
+static void idle_guest(const char *sock, int ready_fd, bool dev)
 {
 	char err[256], c = 'n';
-	struct gk_transport *t = gk_split_connect(sock, BC_PROFILE, 1, 16ull << 20, err, sizeof err);
+	if (dev && idle_prepare_devices(sock) != 0) {
+		if (write(ready_fd, &c, 1) != 1)
+			_exit(1);
+		_exit(1);
+	}
+	/* hn's receive and send buffers need more than the ICs' 16 MiB. */
+	uint64_t mem = dev ? 128ull << 20 : 16ull << 20;
+	struct gk_transport *t = gk_split_connect(sock, BC_PROFILE, 1, mem, err, sizeof err);
 	struct gk_runtime_config rc = { .sched = GK_SCHED_THREADS, .log_level = 0 };
 	struct gk_runtime *rt = t ? gk_runtime_create(t, &rc) : NULL;
 	struct gk_boot_report br;
 	static struct gk_vmbus_report vr;
 	if (rt && gk_guest_boot(rt, &br) == 0 && br.status == 0 &&
 	    gk_guest_ic_start(rt, NULL) == 0 &&
-	    gk_guest_vmbus_connect(rt, 0, false, &vr) == 0 && vr.status == 0)
+	    gk_guest_vmbus_connect(rt, 0, false, &vr) == 0 && vr.status == 0 &&
+	    (!dev || gk_guest_net_start(rt, NULL) == 0))
 		c = 'y';
 	if (write(ready_fd, &c, 1) != 1)
 		_exit(1);
@@ -774,7 +830,7 @@ static void idle_guest(const char *sock, int ready_fd)
 }
 
 static int idle_measure(const char *hostd, const unsigned *counts, unsigned ncounts,
-			unsigned secs)
+			unsigned secs, bool dev, const char *poll_max_us)
 {
 	char dir[] = "/tmp/hvsim-bench-XXXXXX";
 	if (!mkdtemp(dir))
@@ -786,13 +842,19 @@ static int idle_measure(const char *hostd, const unsigned *counts, unsigned ncou
 		int nul = open("/dev/null", O_WRONLY);
 		if (nul >= 0)
 			dup2(nul, STDERR_FILENO);
-		execl(hostd, hostd, "--socket", sock, "--max-guests", "64", (char *)NULL);
+		if (poll_max_us)
+			execl(hostd, hostd, "--socket", sock, "--max-guests", "64",
+			      "--poll-max-us", poll_max_us, (char *)NULL);
+		else
+			execl(hostd, hostd, "--socket", sock, "--max-guests", "64", (char *)NULL);
 		_exit(127);
 	}
 	int rc = d > 0 && wait_socket(sock, d) == 0 ? 0 : -1;
 	if (rc)
 		fprintf(stderr, "bench_chan: cannot start %s\n", hostd);
-	printf("idle hvsim-hostd (%s), CPU over %u s:\n", hostd, secs);
+	printf("idle hvsim-hostd (%s%s%s), guests with %s, CPU over %u s:\n", hostd,
+	       poll_max_us ? " --poll-max-us " : "", poll_max_us ? poll_max_us : "",
+	       dev ? "ICs + NIC + SCSI disk" : "ICs", secs);
 	for (unsigned i = 0; i < ncounts && rc == 0; i++) {
 		unsigned n = counts[i];
 		pid_t kids[64];
@@ -806,7 +868,7 @@ static int idle_measure(const char *hostd, const unsigned *counts, unsigned ncou
 			kids[g] = fork();
 			if (kids[g] == 0) {
 				close(ready[0]);
-				idle_guest(sock, ready[1]);
+				idle_guest(sock, ready[1], dev);
 			}
 		}
 		for (unsigned g = 0; g < n; g++) {
@@ -815,14 +877,16 @@ static int idle_measure(const char *hostd, const unsigned *counts, unsigned ncou
 				ok++;
 		}
 		sleep_ms(500); /* let the boot traffic settle */
-		int64_t c0 = proc_cpu_ns(d);
+		uint64_t s0 = 0, s1 = 0;
+		int64_t c0 = proc_cpu_ns(d, &s0);
 		uint64_t t0 = mono_ns();
 		sleep_ms(secs * 1000u);
-		int64_t c1 = proc_cpu_ns(d);
+		int64_t c1 = proc_cpu_ns(d, &s1);
 		uint64_t dt = mono_ns() - t0;
 		double pct = 100.0 * (double)(c1 - c0) / (double)dt;
-		printf("  %2u idle guest%s (%u up): %6.2f%% of one CPU, %.3f%% per guest\n", n,
-		       n == 1 ? " " : "s", ok, pct, n ? pct / n : 0.0);
+		double wps = (double)(s1 - s0) * 1e9 / (double)dt;
+		printf("  %2u idle guest%s (%u up): %6.2f%% of one CPU, %.3f%% per guest, "
+		       "%.0f wake-ups/s\n", n, n == 1 ? " " : "s", ok, pct, n ? pct / n : 0.0, wps);
 		for (unsigned g = 0; g < n; g++) {
 			kill(kids[g], SIGKILL);
 			waitpid(kids[g], NULL, 0);
@@ -851,14 +915,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bench_chan [-n PACKETS] [-r REPS] [-k RING_KIB] [-m inproc|split|both]\n"
 		"                  [--monitor] [--smoke]\n"
-		"       bench_chan --idle [--hostd PATH] [-s SECONDS] [GUESTS...]\n"
+		"       bench_chan --idle [--hostd PATH] [-s SECONDS] [--dev] [--poll-max-us N]\n"
+		"                  [GUESTS...]\n"
 		"  -n PACKETS  per run (default 200000)     -r REPS  runs, median printed (default 5)\n"
 		"  -k RING_KIB each VMBus ring and the baseline ring (default 256)\n"
 		"  --monitor   offer the bench channel with a monitor id (the guest signals\n"
 		"              through the monitor page; the host polls it every 100 us)\n"
 		"  --smoke     tiny counts, one rep, both modes: checks it all works\n"
 		"  --idle      CPU of an idle hvsim-hostd with 0 and N booted idle guests\n"
-		"              (default 1 8); --hostd defaults to ../hvsim-hostd from here\n");
+		"              (default 1 8); --hostd defaults to ../hvsim-hostd from here;\n"
+		"              --dev gives each guest a NIC (hn up) and a SCSI disk;\n"
+		"              --poll-max-us is passed to hvsim-hostd\n");
 }
 
 static const char *default_hostd(char *buf, size_t cap)
@@ -877,7 +944,8 @@ int main(int argc, char **argv)
 	uint32_t count = 200000, ring_kib = 256;
 	unsigned reps = 5, secs = 3;
 	const char *mode = "both", *hostd = NULL;
-	bool idle = false;
+	bool idle = false, idle_dev = false;
+	const char *poll_max_us = NULL;
 	unsigned idle_counts[16], nidle = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -907,6 +975,11 @@ int main(int argc, char **argv)
 			ring_kib = 16;
 		} else if (!strcmp(a, "--idle")) {
 			idle = true;
+		} else if (!strcmp(a, "--dev")) {
+			idle_dev = true;
+		} else if (!strcmp(a, "--poll-max-us") && v) {
+			poll_max_us = v;
+			i++;
 		} else if (idle && a[0] >= '0' && a[0] <= '9' && nidle < 16) {
 			idle_counts[nidle++] = (unsigned)strtoul(a, NULL, 10);
 		} else {
@@ -923,7 +996,8 @@ int main(int argc, char **argv)
 			idle_counts[nidle++] = 1;
 			idle_counts[nidle++] = 8;
 		}
-		return idle_measure(hostd, idle_counts, nidle, secs ? secs : 1) ? 1 : 0;
+		return idle_measure(hostd, idle_counts, nidle, secs ? secs : 1, idle_dev,
+				    poll_max_us) ? 1 : 0;
 	}
 	if (count < 1 || reps < 1 || reps > BC_MAX_REPS || ring_kib < 8 || ring_kib > 16384 ||
 	    (strcmp(mode, "both") && strcmp(mode, "inproc") && strcmp(mode, "split"))) {

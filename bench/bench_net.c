@@ -437,9 +437,16 @@ static void bd_detach(void *ctx)
 	free(h);
 }
 
+static uint64_t bd_activity(void *ctx)
+{
+	struct bn_host *h = ctx;
+	return hostside_activity(h->hs);
+}
+
 static const struct hsess_ext bd_ext = {
-	.attach = bd_attach, .pump = bd_pump, .detach = bd_detach, .poll_ns = 100000,
-	.wants_poll = bd_wants_poll,
+	.attach = bd_attach, .pump = bd_pump, .detach = bd_detach,
+	.poll_ns = HOSTSIDE_POLL_NS, .poll_max_ns = HOSTSIDE_POLL_MAX_NS,
+	.wants_poll = bd_wants_poll, .activity = bd_activity,
 };
 
 static bool socket_accepts(const char *path)

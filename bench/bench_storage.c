@@ -390,9 +390,15 @@ static void sd_detach(void *ctx)
 	hostside_destroy(ctx);
 }
 
+static uint64_t sd_activity(void *ctx)
+{
+	return hostside_activity(ctx);
+}
+
 static const struct hsess_ext sd_ext = {
-	.attach = sd_attach, .pump = sd_pump, .detach = sd_detach, .poll_ns = 100000,
-	.wants_poll = sd_wants_poll,
+	.attach = sd_attach, .pump = sd_pump, .detach = sd_detach,
+	.poll_ns = HOSTSIDE_POLL_NS, .poll_max_ns = HOSTSIDE_POLL_MAX_NS,
+	.wants_poll = sd_wants_poll, .activity = sd_activity,
 };
 
 static bool socket_accepts(const char *path)

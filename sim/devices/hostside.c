@@ -203,6 +203,15 @@ bool hostside_wants_poll(struct hostside *hs)
 	return hs->hs_nnics > 0 || hs->hs_scsi || vmbs_monitor_active(hs->hs_vmbs);
 }
 
+uint64_t hostside_activity(struct hostside *hs)
+{
+	if (!hs->hs_vmbs)
+		return 0;
+	struct vmbs_stats st;
+	vmbs_get_stats(hs->hs_vmbs, &st);
+	return st.msgs_in + st.msgs_out + st.signals_in + st.pkts_in + st.pkts_out;
+}
+
 struct vmbs *hostside_vmbs(struct hostside *hs)
 {
 	return hs->hs_vmbs;

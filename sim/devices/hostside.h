@@ -72,6 +72,16 @@ bool hostside_pump(struct hostside *hs);
  * have no fd on the daemon's loop).  False: pumping after every guest
  * input and host timer is enough (an idle guest costs no wake-ups). */
 bool hostside_wants_poll(struct hostside *hs);
+/* A counter that moves whenever the host side did work: guest messages
+ * and signals taken (monitor bits included), packets read from or written
+ * to a ring (device replies, back-end completions and received frames all
+ * leave as packets).  A poll that sees it unchanged found nothing to do,
+ * so the driver may poll less often (hsess_ext.activity). */
+uint64_t hostside_activity(struct hostside *hs);
+/* The driver's poll period while polls find work, and the ceiling it backs
+ * off to while they find none (bench/README.md: hvsim-hostd idle cost). */
+#define HOSTSIDE_POLL_NS     100000ull
+#define HOSTSIDE_POLL_MAX_NS 2000000ull
 /* The VMBus server, NULL when cfg.vmbus was false. */
 struct vmbs *hostside_vmbs(struct hostside *hs);
 /* The emulated ATA disk, NULL when cfg.ata was false. */

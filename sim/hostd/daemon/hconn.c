@@ -78,33 +78,78 @@ void hconn_kick_pump(struct hconn *c)
 	hconn_kick(c);
 }
 
-/* Arm the periodic pump while the session wants it (a monitored channel
- * is open ...), disarm it otherwise: an idle guest costs no wake-ups.
- * Called after everything that may open a channel or add a device (guest
- * input, kicks) and from the poll itself (which notices a close). */
-static void hconn_poll_update(struct hconn *c)
+/* The periodic pump (monitor pages: the guest's signals reach us only
+ * when we look).  Armed while the session wants it, disarmed otherwise, so
+ * an idle guest without monitored channels or back ends costs no
+ * wake-ups.  Its period adapts when ext->poll_max_ns is set: poll_ns while
+ * polls find work, doubling up to poll_max_ns while they find none, back
+ * to poll_ns at once on guest input or a kick. */
+static void hconn_poll_arm(struct hconn *c)
+{
+	struct timeval tv = {
+		.tv_sec = (time_t)(c->c_poll_ns / 1000000000ull),
+		.tv_usec = (suseconds_t)(c->c_poll_ns % 1000000000ull / 1000u),
+	};
+	event_add(c->c_ev_poll, &tv);
+}
+
+/* Did the session do work since the last poll?  Without an activity
+ * counter every guest input counts. */
+static bool hconn_poll_found_work(struct hconn *c)
+{
+	return !c->c_d->d_cfg.ext->activity || hsess_activity(c->c_sess) != c->c_poll_seen;
+}
+
+/* After anything that may open a channel or add a device: arm or disarm.
+ * 'input' (guest input, doorbells, kicks) also brings a backed-off period
+ * back to fast when that input did work, so a guest that starts I/O after
+ * a pause waits at most one fast period for its monitor-page signals.
+ * Input that did no device work (a timer MSR write, a clock read) does
+ * not, or an idle guest's own timer RPCs would keep its poll fast.  Cheap
+ * when nothing changes: one compare while already fast. */
+static void hconn_poll_update(struct hconn *c, bool input)
 {
 	if (!c->c_ev_poll)
 		return;
 	bool want = hsess_wants_poll(c->c_sess);
 	bool armed = event_pending(c->c_ev_poll, EV_TIMEOUT, NULL) != 0;
-	if (want && !armed) {
-		uint64_t ns = c->c_d->d_cfg.ext->poll_ns;
-		struct timeval tv = {
-			.tv_sec = (time_t)(ns / 1000000000ull),
-			.tv_usec = (suseconds_t)(ns % 1000000000ull / 1000u),
-		};
-		event_add(c->c_ev_poll, &tv);
+	uint64_t fast = c->c_d->d_cfg.ext->poll_ns;
+	if (want && (!armed || (input && c->c_poll_ns > fast && hconn_poll_found_work(c)))) {
+		c->c_poll_ns = fast;
+		hconn_poll_arm(c);  /* re-adding moves an armed timer */
 	} else if (!want && armed) {
 		event_del(c->c_ev_poll);
 	}
 }
 
-static void hconn_on_pump(evutil_socket_t fd, short what, void *arg)
+uint64_t hconn_poll_next(uint64_t cur, uint64_t fast, uint64_t max, bool found_work)
+{
+	if (found_work || max <= fast || cur < fast)
+		return fast;
+	return cur >= max / 2 ? max : cur * 2;
+}
+
+/* The poll fired: pump, then pick the next period from whether anything
+ * since the previous poll (this pump included) did work. */
+static void hconn_on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	const struct hsess_ext *ext = c->c_d->d_cfg.ext;
+	hsess_pump(c->c_sess);
+	c->c_d->d_stats.polls++;
+	if (!hsess_wants_poll(c->c_sess))
+		return;  /* one-shot: stays disarmed until an update wants it */
+	bool found = hconn_poll_found_work(c);
+	c->c_poll_seen = hsess_activity(c->c_sess);
+	c->c_poll_ns = hconn_poll_next(c->c_poll_ns, ext->poll_ns, ext->poll_max_ns, found);
+	hconn_poll_arm(c);
+}
+
+static void hconn_on_kick(evutil_socket_t fd, short what, void *arg)
 {
 	struct hconn *c = arg;
 	hsess_pump(c->c_sess);
-	hconn_poll_update(c);
+	hconn_poll_update(c, true);
 }
 
 /* Output ---------------------------------------------------------------- */
@@ -197,6 +242,7 @@ static void hconn_on_doorbell(evutil_socket_t fd, short what, void *arg)
 {
 	struct hconn *c = arg;
 	hsess_doorbell(c->c_sess);
+	hconn_poll_update(c, true);
 }
 
 static int hconn_started(struct hconn *c)
@@ -210,10 +256,10 @@ static int hconn_started(struct hconn *c)
 		return -ENOMEM;
 	const struct hsess_ext *ext = c->c_d->d_cfg.ext;
 	if (ext && ext->poll_ns) {
-		c->c_ev_poll = event_new(c->c_d->d_base, -1, EV_PERSIST, hconn_on_pump, c);
+		c->c_ev_poll = evtimer_new(c->c_d->d_base, hconn_on_poll, c);
 		if (!c->c_ev_poll)
 			return -ENOMEM;
-		hconn_poll_update(c);
+		hconn_poll_update(c, false);
 	}
 	hsess_tick(c->c_sess); /* arms the first deadline, if any */
 	return 0;
@@ -282,7 +328,7 @@ static int hconn_read_one(struct hconn *c)
 		hconn_close(c, "out of memory", false);
 		return -1;
 	}
-	hconn_poll_update(c); /* an OPENCHANNEL may have opened a monitored channel */
+	hconn_poll_update(c, true); /* an OPENCHANNEL may have opened a monitored channel */
 	return 1;
 }
 
@@ -303,7 +349,7 @@ static void hconn_on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	hsess_tick(c->c_sess);
 	hsess_pump(c->c_sess);
-	hconn_poll_update(c);
+	hconn_poll_update(c, false); /* a host timer is not guest input */
 }
 
 /* Lifetime ------------------------------------------------------------- */
@@ -338,7 +384,7 @@ struct hconn *hconn_new(struct hostd *d, int fd)
 	c->c_ev_read = event_new(d->d_base, fd, EV_READ | EV_PERSIST, hconn_on_read, c);
 	c->c_ev_write = event_new(d->d_base, fd, EV_WRITE | EV_PERSIST, hconn_on_write, c);
 	c->c_ev_timer = evtimer_new(d->d_base, hconn_on_timer, c);
-	c->c_ev_kick = event_new(d->d_base, -1, 0, hconn_on_pump, c);
+	c->c_ev_kick = event_new(d->d_base, -1, 0, hconn_on_kick, c);
 	if (!c->c_sess || !c->c_ev_read || !c->c_ev_write || !c->c_ev_timer || !c->c_ev_kick ||
 	    event_add(c->c_ev_read, NULL) != 0) {
 		c->c_fd = -1; /* the caller still owns fd on failure */

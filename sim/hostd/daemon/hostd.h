@@ -53,6 +53,7 @@ struct hostd_stats {
 	uint64_t conns_live;      /* accepted, not yet closed */
 	uint64_t conns_total;
 	uint64_t dropped;         /* closed for bad input or a stuck peer */
+	uint64_t polls;           /* periodic pumps run (monitor-page polls) */
 };
 void hostd_get_stats(const struct hostd *d, struct hostd_stats *out);
 

@@ -21,13 +21,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hvsim-hostd --socket PATH [--control PATH] [--foreground]\n"
-		"                   [--max-guests N] [--max-mem-mib N] [--test-hooks] [-v]...\n"
+		"                   [--max-guests N] [--max-mem-mib N] [--poll-us N]\n"
+		"                   [--poll-max-us N] [--test-hooks] [-v]...\n"
 		"  --socket PATH     Unix socket to serve (at most %u bytes)\n"
 		"  --control PATH    JSON-lines control socket (default: the socket path + .ctl;\n"
 		"                    `hvsim ctl` talks to it)\n"
 		"  --foreground      stay in the foreground (always the case)\n"
 		"  --max-guests N    guest sessions at once, 1..%u (default %u)\n"
 		"  --max-mem-mib N   guest memory cap per session in MiB (default 16384)\n"
+		"  --poll-us N       monitor-page poll period while devices are busy (default 100)\n"
+		"  --poll-max-us N   period an idle guest's poll backs off to (default 2000;\n"
+		"                    at most --poll-us: a fixed period)\n"
 		"  --test-hooks      accept test-only requests (echo ports)\n"
 		"  -v                more log lines (repeat for traces)\n",
 		HOSTD_SOCKET_PATH_MAX, HOSTD_MAX_GUESTS_LIMIT, HOSTD_DEFAULT_MAX_GUESTS);
@@ -100,11 +104,19 @@ static bool hs_wants_poll(void *ctx)
 	return hostside_wants_poll(ctx);
 }
 
-/* 100 us: the monitor-page latency real hosts advertise for netvsp.  Only
- * while hostside needs it: an idle guest with ICs only costs no wake-ups. */
-static const struct hsess_ext hostside_ext = {
-	.attach = hs_attach, .pump = hs_pump, .detach = hs_detach, .poll_ns = 100000,
-	.wants_poll = hs_wants_poll,
+static uint64_t hs_activity(void *ctx)
+{
+	return hostside_activity(ctx);
+}
+
+/* 100 us while the guest's devices are busy (the monitor-page latency real
+ * hosts advertise for netvsp), backing off to 2 ms while they are idle.
+ * Only while hostside needs it: an idle guest with ICs only costs no
+ * wake-ups.  --poll-us / --poll-max-us change it (measurements). */
+static struct hsess_ext hostside_ext = {
+	.attach = hs_attach, .pump = hs_pump, .detach = hs_detach,
+	.poll_ns = HOSTSIDE_POLL_NS, .poll_max_ns = HOSTSIDE_POLL_MAX_NS,
+	.wants_poll = hs_wants_poll, .activity = hs_activity,
 };
 
 int main(int argc, char **argv)
@@ -133,6 +145,16 @@ int main(int argc, char **argv)
 			if (parse_u64(val, 1, 16384, &v))
 				goto bad;
 			cfg.max_mem_bytes = v << 20;
+			i++;
+		} else if (!strcmp(a, "--poll-us")) {
+			if (parse_u64(val, 10, 1000000, &v))
+				goto bad;
+			hostside_ext.poll_ns = v * 1000u;
+			i++;
+		} else if (!strcmp(a, "--poll-max-us")) {
+			if (parse_u64(val, 0, 1000000, &v))
+				goto bad;
+			hostside_ext.poll_max_ns = v * 1000u;
 			i++;
 		} else if (!strcmp(a, "--foreground")) {
 			/* always */

@@ -47,6 +47,8 @@ struct hconn {
 	struct event    *c_ev_timer;  /* HELLO timeout, then partition deadline */
 	struct event    *c_ev_kick;   /* one-shot: run the extension's pump */
 	struct event    *c_ev_poll;   /* periodic pump (ext->poll_ns) while hsess_wants_poll */
+	uint64_t         c_poll_ns;   /* its current period (adaptive: hconn_poll_next) */
+	uint64_t         c_poll_seen; /* hsess_activity() at the last poll */
 	struct hconn_outmsg c_outq[HCONN_OUTQ_MAX];
 	unsigned         c_outq_head, c_outq_len;
 };
@@ -96,6 +98,9 @@ struct hconn *hconn_new(struct hostd *d, int fd);
 /* Close and free; 'why' is logged when non-NULL (a drop for bad input
  * counts in stats.dropped when 'dropped'). */
 void hconn_close(struct hconn *c, const char *why, bool dropped);
+/* The poll period after one at 'cur': 'fast' when the poll found work (or
+ * the period is fixed: max <= fast), else doubled up to 'max'. */
+uint64_t hconn_poll_next(uint64_t cur, uint64_t fast, uint64_t max, bool found_work);
 
 /* hostd.c, for hconn.c and hctl.c */
 /* Keep 'spec' (owned from now on) for the guest pid's HELLO, replacing an

@@ -119,6 +119,13 @@ bool hsess_wants_poll(struct hsess *s)
 		return false;
 	return !ext->wants_poll || ext->wants_poll(s->s_ext_ctx);
 }
+uint64_t hsess_activity(struct hsess *s)
+{
+	const struct hsess_ext *ext = s->s_env.ext;
+	if (s->s_state != HSESS_READY || !s->s_ext_attached || !ext->activity)
+		return 0;
+	return ext->activity(s->s_ext_ctx);
+}
 void *hsess_take_prepared(struct hsess *s)
 {
 	return s->s_env.take_prepared ? s->s_env.take_prepared(s->s_env.arg) : NULL;

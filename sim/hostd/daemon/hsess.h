@@ -39,6 +39,18 @@ struct hsess_ext {
 	 * cost no wake-ups. */
 	bool (*wants_poll)(void *ctx);
 	void *arg;
+	/* Optional adaptive period: when above poll_ns, the owner doubles the
+	 * period after every poll that found no work, up to poll_max_ns, and
+	 * goes back to poll_ns as soon as a poll finds work or the guest sends
+	 * anything (RPC, doorbell) or the extension kicks.  0 = a fixed
+	 * poll_ns.  Lets a guest whose devices are idle cost few wake-ups
+	 * while a busy one is polled fast. */
+	uint64_t poll_max_ns;
+	/* Optional: a counter that moves whenever the extension did work
+	 * (packets, guest signals, back-end completions); a poll "found work"
+	 * when it moved since the previous poll.  NULL: only guest input and
+	 * kicks count. */
+	uint64_t (*activity)(void *ctx);
 };
 
 /* What the owner supplies.  All callbacks may be NULL. */
@@ -99,6 +111,8 @@ void hsess_kick(struct hsess *s);
 /* Should the owner run the periodic pump now (ext->poll_ns set and
  * ext->wants_poll absent or true)?  False before HELLO. */
 bool hsess_wants_poll(struct hsess *s);
+/* ext->activity's counter (0 without one, or before HELLO). */
+uint64_t hsess_activity(struct hsess *s);
 /* For ext->attach: env->take_prepared's answer (NULL without one). */
 void *hsess_take_prepared(struct hsess *s);
 /* Extension context from attach, NULL before HELLO or without one. */
