@@ -26,8 +26,13 @@ static uint64_t hconn_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* libevent adds a relative timeout to the time it cached when this loop
+ * iteration began, which is stale by however long the callbacks before us
+ * ran; with the precise timer that makes a timer fire early, so refresh
+ * it first (one clock read). */
 static void hconn_arm_ns(struct hconn *c, uint64_t delay_ns)
 {
+	event_base_update_cache_time(c->c_d->d_base);
 	struct timeval tv = {
 		.tv_sec = (time_t)(delay_ns / 1000000000ull),
 		.tv_usec = (suseconds_t)(delay_ns % 1000000000ull / 1000u),
@@ -40,6 +45,7 @@ static void hconn_arm_ns(struct hconn *c, uint64_t delay_ns)
 static void hconn_deadline(void *arg, uint64_t mono_ns)
 {
 	struct hconn *c = arg;
+	c->c_deadline_ns = mono_ns;
 	if (mono_ns == UINT64_MAX) {
 		evtimer_del(c->c_ev_timer);
 		return;
@@ -86,6 +92,7 @@ void hconn_kick_pump(struct hconn *c)
  * to poll_ns at once on guest input or a kick. */
 static void hconn_poll_arm(struct hconn *c)
 {
+	event_base_update_cache_time(c->c_d->d_base);
 	struct timeval tv = {
 		.tv_sec = (time_t)(c->c_poll_ns / 1000000000ull),
 		.tv_usec = (suseconds_t)(c->c_poll_ns % 1000000000ull / 1000u),
@@ -350,6 +357,13 @@ static void hconn_on_timer(evutil_socket_t fd, short what, void *arg)
 	hsess_tick(c->c_sess);
 	hsess_pump(c->c_sess);
 	hconn_poll_update(c, false); /* a host timer is not guest input */
+	/* The partition reports its deadline only when it moves: a timer that
+	 * fired before it (clock skew between libevent and us) must be
+	 * re-armed here or that deadline is lost. */
+	uint64_t now = hconn_mono_ns();
+	if (c->c_deadline_ns != UINT64_MAX && c->c_deadline_ns > now &&
+	    !evtimer_pending(c->c_ev_timer, NULL))
+		hconn_arm_ns(c, c->c_deadline_ns - now + 999u);
 }
 
 /* Lifetime ------------------------------------------------------------- */
@@ -361,6 +375,7 @@ struct hconn *hconn_new(struct hostd *d, int fd)
 		return NULL;
 	c->c_d = d;
 	c->c_fd = fd;
+	c->c_deadline_ns = UINT64_MAX;
 	c->c_id = ++d->d_next_id;
 	struct ucred cred;
 	socklen_t clen = sizeof cred;

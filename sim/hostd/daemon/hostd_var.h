@@ -45,6 +45,7 @@ struct hconn {
 	struct event    *c_ev_write;  /* armed while c_outq is non-empty */
 	struct event    *c_ev_db;     /* doorbell eventfd, after HELLO */
 	struct event    *c_ev_timer;  /* HELLO timeout, then partition deadline */
+	uint64_t         c_deadline_ns; /* the partition's, CLOCK_MONOTONIC; UINT64_MAX none */
 	struct event    *c_ev_kick;   /* one-shot: run the extension's pump */
 	struct event    *c_ev_poll;   /* periodic pump (ext->poll_ns) while hsess_wants_poll */
 	uint64_t         c_poll_ns;   /* its current period (adaptive: hconn_poll_next) */
