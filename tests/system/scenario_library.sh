@@ -17,7 +17,9 @@ trap cleanup EXIT
 
 check() { # check DESCRIPTION EXPECTED_STATUS ACTUAL_STATUS [OUTPUT]
   if [ "$2" != "$3" ]; then
-    echo "FAIL: $1: exit $3 (want $2)"; [ -n "${4-}" ] && echo "$4" | tail -30
+    echo "FAIL: $1: exit $3 (want $2)"
+    # The failing runs first (a long library's tail is mostly passes).
+    [ -n "${4-}" ] && { echo "$4" | grep -E -A6 '\] FAIL|^FAIL' | head -60; echo "$4" | tail -10; }
     fails=$((fails + 1))
   fi
 }
