@@ -107,7 +107,7 @@ int run_guest_shutdown_in_order(struct run_state *st)
  * the scenario asked only for a report. */
 static int run_checker_verdict(struct run_state *st)
 {
-	if (st->s->checker == SCN_CHECKER_OFF || !st->vmbus_up)
+	if (st->s->checker == SCN_CHECKER_OFF || !st->vmbus_up || st->host_lost)
 		return 0;
 	json_t *req = json_pack("{s:s}", "cmd", "check.findings");
 	char err[256];

@@ -26,6 +26,8 @@ struct run_state {
 	/* The guest shut itself down in order (IC shutdown request): later
 	 * steps that need a running guest fail, the run's end skips teardown. */
 	bool                   guest_down;
+	/* A kill step took the daemon down on purpose: no checker verdict. */
+	bool                   host_lost;
 	/* Set from guest context by the shutdown IC's hook (another thread in
 	 * split mode): the guest accepted a host shutdown request. */
 	int                    shutdown_requested;   /* atomic */

@@ -310,6 +310,24 @@ void session_close(struct session *ss)
 	free(ss);
 }
 
+int session_kill_host(struct session *ss, char *err, size_t errlen)
+{
+	if (ss->mode == RUN_INPROC) {
+		snprintf(err, errlen, "kill daemon needs --mode split (inproc has no daemon)");
+		return -1;
+	}
+	if (ss->hostd_pid <= 0) {
+		snprintf(err, errlen, "this run joined a daemon with --socket; it only kills one "
+			 "it started itself");
+		return -1;
+	}
+	kill(ss->hostd_pid, SIGKILL);
+	int status;
+	waitpid(ss->hostd_pid, &status, 0);
+	ss->hostd_pid = 0; /* stop_hostd still removes its sockets */
+	return 0;
+}
+
 struct gk_runtime *session_runtime(struct session *ss)
 {
 	return ss->rt;

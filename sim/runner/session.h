@@ -37,5 +37,8 @@ struct gk_runtime *session_runtime(struct session *ss);
 json_t *session_host_cmd(struct session *ss, json_t *req, char *err, size_t errlen);
 /* Guest time since the session began, ns. */
 uint64_t session_now_ns(struct session *ss);
+/* SIGKILL the daemon this run started (split mode), as a crash would:
+ * 0, or -1 with the reason (inproc, or a shared daemon not ours to kill). */
+int session_kill_host(struct session *ss, char *err, size_t errlen);
 
 #endif /* SIM_RUNNER_SESSION_H */

@@ -13,6 +13,7 @@ extern const struct scn_step_def scn_step_net_mtu, scn_step_net_udp, scn_step_ne
 
 extern const struct scn_step_def scn_step_disk_write, scn_step_disk_read, scn_step_disk_flush,
 	scn_step_disk_unmap, scn_step_expect_disks;
+extern const struct scn_step_def scn_step_kill;
 
 const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_boot,
@@ -34,6 +35,7 @@ const struct scn_step_def *const scn_step_defs[] = {
 	&scn_step_disk_flush,
 	&scn_step_disk_unmap,
 	&scn_step_expect_disks,
+	&scn_step_kill,
 	NULL,
 };
 

@@ -67,5 +67,26 @@ if start_hostd; then
   [ -e "$tmp/s" ] && fail "daemon left its socket behind"
 fi
 
+# 3. The kill step: the daemon a split run started dies mid-scenario with
+# disk and NIC traffic done; the guest notices at once and the run passes
+# (and leaves no socket directory behind); inproc says why it cannot.
+n=$((n + 1))
+cat >"$tmp/kill.json" <<'JSON'
+{ "host": { "profile": "ws2022" },
+  "devices": { "scsi": { "luns": [ { "lun": 0, "size_mb": 4 } ] }, "nics": [ {} ] },
+  "steps": [ { "boot": {} },
+             { "disk_write": { "disk": "da0", "lba": 0, "blocks": 8, "pattern": "a", "fua": true } },
+             { "net_ping": { "unit": 0, "count": 1 } },
+             { "timeout_ms": 10000, "kill": { "target": "daemon" } } ] }
+JSON
+before=$(ls -d /tmp/hvsim-?????? 2>/dev/null | wc -l)
+out=$(timeout 60 "$build/hvsim" run --mode split "$tmp/kill.json" 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "kill step in split: exit $rc: $(echo "$out" | tail -5)"
+grep -q "the guest saw the host go away" <<<"$out" || fail "kill step: no notice in: $out"
+after=$(ls -d /tmp/hvsim-?????? 2>/dev/null | wc -l)
+[ "$after" -le "$before" ] || fail "kill step left a /tmp/hvsim-* directory"
+out=$(timeout 60 "$build/hvsim" run "$tmp/kill.json" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "needs --mode split" <<<"$out" || fail "kill step inproc: exit $rc: $out"
+
 echo "$((n - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
