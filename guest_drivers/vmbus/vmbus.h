@@ -179,6 +179,7 @@ struct vmbus_stats {
 	uint64_t msgs_unexpected;  /* wrong state, or a reply with ids nobody waits for */
 	uint64_t offers, offers_refused, rescinds, relids_released;
 	uint64_t gpadls_created, gpadls_failed;
+	uint64_t gpadls_abandoned;            /* given up on, then torn down */
 	uint64_t opens, open_failures, closes;
 	uint64_t pkts_in, pkts_out, rings_broken;
 	uint64_t signals_out, monitor_signals, spurious_events;

@@ -101,22 +101,42 @@ int vmbus_gpadl_create(struct vmbus_channel *ch, const uint64_t *pfn, uint32_t n
 		return -ENOMEM;
 	}
 	rc = send_gpadl(sc, ch->ch_relid, gw->gw_handle, pfn, npfn);
+	bool posted = !rc;
+	/* A rescind does not end this wait: the host still answers a
+	 * GPADL_HEADER on a rescinded channel until the relid is released
+	 * (vmbus.md 11), and what it made must be torn down before that. */
 	if (!rc)
 		rc = vmbus_wait(sc, ch->ch_wq, gw_done, gw);
-	if (!rc && gw->gw_rescinded)
-		rc = -ENODEV;
-	else if (!rc && gw->gw_status != VMBUS_STATUS_SUCCESS) {
+	kern_lock_acquire(sc->lock);
+	bool rescinded = gw->gw_rescinded || ch->ch_rescinded;
+	kern_lock_release(sc->lock);
+	bool made = !rc && gw->gw_status == VMBUS_STATUS_SUCCESS;
+	if (!rc && gw->gw_status != VMBUS_STATUS_SUCCESS) {
 		kern_log(KERN_ERR, "vmbus", "GPADL %#x on relid %u refused: status %#x", gw->gw_handle,
 			 ch->ch_relid, gw->gw_status);
 		rc = -EIO;
+	}
+	if (!rc && rescinded)
+		rc = -ENODEV;
+	uint32_t h = gw->gw_handle;
+	wait_remove(sc, gw);
+	/* The host may hold this GPADL though we give up on it: it made it
+	 * before the rescind, or it made it and its GPADL_CREATED was lost or
+	 * is late.  Tear it down now that the handle is known to both sides
+	 * (the headers went out, in order, before this teardown).  A late
+	 * GPADL_CREATED is then dropped and counted. */
+	if (posted && (rc == -ETIMEDOUT || (made && rescinded))) {
+		kern_log(KERN_WARN, "vmbus", "GPADL %#x on relid %u abandoned (%d): tearing it down", h,
+			 ch->ch_relid, rc);
+		VMBUS_STAT_INC(sc, gpadls_abandoned);
+		vmbus_gpadl_destroy(ch, h);
 	}
 	if (rc)
 		VMBUS_STAT_INC(sc, gpadls_failed);
 	else {
 		VMBUS_STAT_INC(sc, gpadls_created);
-		*handle = gw->gw_handle;
+		*handle = h;
 	}
-	wait_remove(sc, gw);
 	vmbus_chan_put(ch);
 	return rc;
 }
@@ -200,14 +220,15 @@ void vmbus_handle_gpadl_torndown(struct vmbus_softc *sc, uint32_t handle)
 	kern_log(KERN_WARN, "vmbus", "GPADL_TORNDOWN for handle %#x nobody waits for: dropped", handle);
 }
 
-/* Called with sc->lock held: the channel was rescinded, creates waiting
- * on it give up (the teardowns still get their answer from the host). */
+/* Called with sc->lock held: the channel was rescinded.  Creates waiting
+ * on it are marked and keep waiting for their GPADL_CREATED (bounded by
+ * the timeout): a GPADL the host made must be torn down before the relid
+ * is released, and only its answer says whether it made one. */
 void vmbus_gpadl_waits_fail(struct vmbus_softc *sc, uint32_t relid)
 {
 	for (struct vmbus_gpadl_wait *gw = sc->gpadl_waits; gw; gw = gw->gw_next) {
 		if (gw->gw_relid != relid || gw->gw_done || gw->gw_teardown)
 			continue;
 		gw->gw_rescinded = true;
-		__atomic_store_n(&gw->gw_done, true, __ATOMIC_RELEASE);
 	}
 }

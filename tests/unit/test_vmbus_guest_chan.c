@@ -254,6 +254,86 @@ static void test_vmbus_guest_gpadl__refused_or_silent__eio_etimedout_no_leak(voi
 	assert_int_equal(gk_alloc_outstanding(), before);
 }
 
+/* Index in the host's log of the first message of a type, or -1. */
+static int log_index(const struct fvh *h, uint32_t type)
+{
+	for (unsigned i = 0; i < h->nlog && i < FVH_LOG; i++)
+		if (fvh_get32(h->log[i].b, 0) == type)
+			return (int)i;
+	return -1;
+}
+
+static void test_vmbus_guest_gpadl__created_never_arrives__teardown_sent_after_timeout(void **state)
+{
+	(void)state;
+	long before = gk_alloc_outstanding();
+	struct cx *c = cx_new();
+	struct gvx *gx = fake_with_nic(c, 7);
+	c->npfn = 4;
+	for (uint32_t i = 0; i < 4; i++)
+		c->pfn[i] = 0x2000 + i;
+	gx->fh.mute_gpadl = true; /* the host made it; its GPADL_CREATED is lost */
+	gvx_call(gx, gpadl_fn, c);
+	assert_int_equal(c->rc, -ETIMEDOUT);
+	/* GPADL_TEARDOWN (vmbus.md 5.2: relid @8, handle @12, 16 bytes) for
+	 * the handle the header carried, answered by GPADL_TORNDOWN. */
+	assert_int_equal(fvh_count(&gx->fh, 11), 1);
+	const struct fvh_msg *t = fvh_last(&gx->fh, 11);
+	assert_int_equal(t->len, 16);
+	assert_int_equal(fvh_get32(t->b, 8), 3);
+	assert_int_equal(fvh_get32(t->b, 12), gx->fh.gpadl_handle);
+	struct vmbus_stats st;
+	vmbus_get_stats(&st);
+	assert_int_equal(st.gpadls_failed, 1);
+	assert_int_equal(st.gpadls_abandoned, 1);
+	assert_int_equal(st.msgs_unexpected, 0);
+	/* A refused header (status != 0) made nothing: no teardown. */
+	gx->fh.mute_gpadl = false;
+	gx->fh.gpadl_status = 0xC0000001u;
+	gvx_call(gx, gpadl_fn, c);
+	assert_int_equal(c->rc, -EIO);
+	assert_int_equal(fvh_count(&gx->fh, 11), 1);
+	gvx_free(gx);
+	free(c);
+	assert_int_equal(gk_alloc_outstanding(), before);
+}
+
+/* Rescind the channel as its GPADL_HEADER arrives, then answer the header
+ * anyway (the host takes it until the relid is released). */
+static bool rescind_on_header(struct fvh *h, const struct fvh_msg *m)
+{
+	if (fvh_get32(m->b, 0) == 8 && !h->hook_arg) {
+		h->hook_arg = h;
+		fvh_send_rescind(h, fvh_get32(m->b, 8));
+	}
+	return false;
+}
+
+static void test_vmbus_guest_gpadl__rescind_during_create__torn_down_before_relid_released(void **state)
+{
+	(void)state;
+	long before = gk_alloc_outstanding();
+	struct cx *c = cx_new();
+	struct gvx *gx = fake_with_nic(c, 8);
+	size_t pages = gk_dma_pages_used();
+	gx->fh.hook = rescind_on_header;
+	gvx_call(gx, open_fn, c);
+	assert_int_equal(c->rc, -ENODEV);
+	gvx_sleep(gx, 10 * MS);
+	/* The ring GPADL the host made is torn down once, and before the
+	 * relid goes back (RELID_RELEASED, type 13). */
+	assert_int_equal(fvh_count(&gx->fh, 11), 1);
+	assert_int_equal(fvh_get32(fvh_last(&gx->fh, 11)->b, 12), gx->fh.gpadl_handle);
+	assert_int_equal(fvh_count(&gx->fh, 13), 1);
+	assert_true(log_index(&gx->fh, 11) < log_index(&gx->fh, 13));
+	assert_int_equal(fvh_count(&gx->fh, 5), 0); /* no OPENCHANNEL after the rescind */
+	assert_int_equal(vmbus_device_count(), 0);
+	assert_int_equal(gk_dma_pages_used(), pages);
+	gvx_free(gx);
+	free(c);
+	assert_int_equal(gk_alloc_outstanding(), before);
+}
+
 /* ---- open / close against the scripted host ---------------------------------- */
 
 static void test_vmbus_guest_open__openchannel_bytes__then_close_and_teardown(void **state)
@@ -555,6 +635,8 @@ int main(void)
 		cmocka_unit_test(test_vmbus_guest_gpadl__100_pages__header_26_then_bodies_of_28),
 		cmocka_unit_test(test_vmbus_guest_gpadl__sizes_1_26_27_8190__message_counts),
 		cmocka_unit_test(test_vmbus_guest_gpadl__refused_or_silent__eio_etimedout_no_leak),
+		cmocka_unit_test(test_vmbus_guest_gpadl__created_never_arrives__teardown_sent_after_timeout),
+		cmocka_unit_test(test_vmbus_guest_gpadl__rescind_during_create__torn_down_before_relid_released),
 		cmocka_unit_test(test_vmbus_guest_open__openchannel_bytes__then_close_and_teardown),
 		cmocka_unit_test(test_vmbus_guest_open__refused_silent_wrong_openid__errors_no_leak),
 		cmocka_unit_test(test_vmbus_guest_open__alloc_failures__clean),
