@@ -161,6 +161,7 @@ static bool d_string(struct dctx *c, const json_t *obj, const char *key, char *o
 
 static void parse_nic(struct dctx *c, const json_t *j, struct devspec_nic *n)
 {
+	memset(n, 0, sizeof *n);
 	static const char *const keys[] = { "backend", "peer_ip", "queues", "link_down", "pcap",
 					    NULL };
 	if (!d_object(c, j, keys))
@@ -219,6 +220,14 @@ static void parse_disk(struct dctx *c, const json_t *j, struct devspec_disk *dd,
 				break;
 			}
 	}
+}
+
+int devspec_parse_nic(const json_t *j, struct devspec_nic *out, struct devspec_err *e)
+{
+	memset(e, 0, sizeof *e);
+	struct dctx c = { .e = e };
+	parse_nic(&c, j, out);
+	return c.failed ? -EINVAL : 0;
 }
 
 int devspec_parse_lun(const json_t *j, struct devspec_lun *out, struct devspec_err *e)
@@ -448,27 +457,30 @@ json_t *devspec_to_json(const struct devspec *d)
 
 /* ---- to the host side ----------------------------------------------------- */
 
-void devspec_host_config(const struct devspec *d, const struct hv_profile *prof,
-			 struct hostside_config *hc)
+void devspec_nic_config(const struct devspec_nic *n, unsigned index, struct netvsp_config *nc)
 {
 	/* Hyper-V's own OUI, as a real host hands out; a locally administered
 	 * peer behind every NIC. */
 	static const uint8_t oui[3] = { 0x00, 0x15, 0x5D };
 	static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xFE };
+	memset(nc, 0, sizeof *nc);
+	memcpy(nc->mac, oui, 3);
+	nc->mac[5] = (uint8_t)(index + 1);
+	nc->instance_id.bytes[0] = 0x4E;
+	nc->instance_id.bytes[15] = (uint8_t)(index + 1);
+	nc->max_queues = n->queues;
+	nc->link_down = n->link_down;
+	nc->be.kind = n->backend == DEVSPEC_NIC_PEER ? NETBE_PEER : NETBE_NULL;
+	nc->be.peer_ipv4 = n->peer_ip;
+	memcpy(nc->be.peer_mac, peer_mac, 6);
+	nc->be.pcap_path = n->pcap[0] ? n->pcap : NULL;
+}
+
+void devspec_host_config(const struct devspec *d, const struct hv_profile *prof,
+			 struct hostside_config *hc)
+{
 	for (unsigned i = 0; hc->vmbus && i < d->nnics && i < HOSTSIDE_MAX_NICS; i++) {
-		const struct devspec_nic *n = &d->nics[i];
-		struct netvsp_config *nc = &hc->nic[i];
-		memset(nc, 0, sizeof *nc);
-		memcpy(nc->mac, oui, 3);
-		nc->mac[5] = (uint8_t)(i + 1);
-		nc->instance_id.bytes[0] = 0x4E;
-		nc->instance_id.bytes[15] = (uint8_t)(i + 1);
-		nc->max_queues = n->queues;
-		nc->link_down = n->link_down;
-		nc->be.kind = n->backend == DEVSPEC_NIC_PEER ? NETBE_PEER : NETBE_NULL;
-		nc->be.peer_ipv4 = n->peer_ip;
-		memcpy(nc->be.peer_mac, peer_mac, 6);
-		nc->be.pcap_path = n->pcap[0] ? n->pcap : NULL;
+		devspec_nic_config(&d->nics[i], i, &hc->nic[i]);
 		hc->nnics = i + 1;
 	}
 	if (hc->vmbus && d->scsi) {

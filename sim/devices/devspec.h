@@ -82,6 +82,8 @@ struct devspec_err {
  * keys, wrong types, out-of-range values and duplicate LUN addresses are
  * errors.  0, or -EINVAL with *e filled. */
 int devspec_parse(const json_t *devices, struct devspec *out, struct devspec_err *e);
+/* One NIC object (the "nic.add" host command uses the same keys). */
+int devspec_parse_nic(const json_t *j, struct devspec_nic *out, struct devspec_err *e);
 /* One LUN object (the "scsi.add" host command uses the same keys). */
 int devspec_parse_lun(const json_t *j, struct devspec_lun *out, struct devspec_err *e);
 /* "$.nics[1].queues: why" */
@@ -102,6 +104,10 @@ json_t *devspec_to_json(const struct devspec *d);
  * Does nothing for a profile without VMBus except the ATA disk. */
 void devspec_host_config(const struct devspec *d, const struct hv_profile *prof,
 			 struct hostside_config *hc);
+/* NIC 'index' (0-based) of the host: MAC 00:15:5d:00:00:<index+1>, its
+ * instance id, queues, back end.  Pointers point into n. */
+struct netvsp_config;
+void devspec_nic_config(const struct devspec_nic *n, unsigned index, struct netvsp_config *nc);
 /* After hostside_create: open each LUN's back end and attach it.  0 or
  * -errno with the reason in err. */
 int devspec_attach_luns(const struct devspec *d, struct hostside *hs, char *err,

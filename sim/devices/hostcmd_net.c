@@ -1,8 +1,11 @@
 /* hostcmd_net.c -- host commands for the synthetic NICs: link state and
  * speed (the guest sees an RNDIS status indication), counters (the NIC's
  * and its back end's: frames on the wire, bad checksums the peer saw). */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "sim/devices/devspec.h"
 #include "sim/devices/hostcmd.h"
 #include "sim/devices/hostside.h"
 
@@ -75,4 +78,80 @@ const struct hostcmd_def hostcmd_nic_stats = {
 	.name = "nic.stats", .args = "nic",
 	.help = "a NIC's host-side counters and negotiated state", .keys = nic_keys,
 	.run = cmd_nic_stats,
+};
+
+static const char *const add_keys[] = { "backend", "peer_ip", "queues", "link_down", "pcap",
+					 NULL };
+static int cmd_nic_add(struct hostside *hs, json_t *req, json_t *reply, char *err,
+		       size_t errlen)
+{
+	if (!hs) {
+		snprintf(err, errlen, "no guest");
+		return -1;
+	}
+	/* The NIC keys are the devices section's (devspec), minus "cmd"/"id". */
+	json_t *nj = json_deep_copy(req);
+	if (!nj) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_object_del(nj, "cmd");
+	json_object_del(nj, "id");
+	struct devspec_nic n;
+	struct devspec_err e;
+	int rc = devspec_parse_nic(nj, &n, &e);
+	json_decref(nj);
+	if (rc) {
+		char why[384];
+		devspec_err_format(&e, why, sizeof why);
+		snprintf(err, errlen, "%s", why[1] == ':' ? why + 3 : why + 2);
+		return -1;
+	}
+	if (n.pcap[0] && n.pcap[0] != '/') {
+		snprintf(err, errlen, "\"pcap\" must be an absolute path");
+		return -1;
+	}
+	/* The MAC follows the slot the NIC takes, as the boot-time NICs' do. */
+	unsigned slot = 0;
+	while (slot < HOSTSIDE_MAX_NICS && hostside_nic(hs, slot))
+		slot++;
+	struct netvsp_config nc;
+	devspec_nic_config(&n, slot, &nc);
+	unsigned index;
+	rc = hostside_nic_add(hs, &nc, &index);
+	if (rc) {
+		snprintf(err, errlen, "%s", rc == -ENOSPC ? "the host has 8 NICs already"
+					   : rc == -ENODEV ? "this guest has no VMBus"
+					   : strerror(-rc));
+		return -1;
+	}
+	json_object_set_new(reply, "nic", json_integer(index));
+	return 0;
+}
+
+static int cmd_nic_remove(struct hostside *hs, json_t *req, json_t *reply, char *err,
+			  size_t errlen)
+{
+	(void)reply;
+	long long nic;
+	if (!hs || hostcmd_get_int(req, "nic", 0, 7, &nic, true, err, errlen) < 0) {
+		if (!hs)
+			snprintf(err, errlen, "no guest");
+		return -1;
+	}
+	if (hostside_nic_remove(hs, (unsigned)nic) != 0) {
+		snprintf(err, errlen, "no NIC %lld", nic);
+		return -1;
+	}
+	return 0;
+}
+
+const struct hostcmd_def hostcmd_nic_add = {
+	"nic.add", "[backend], [peer_ip], [queues], [link_down], [pcap]",
+	"hot-add a synthetic NIC (the devices.nics keys); replies its index",
+	add_keys, cmd_nic_add,
+};
+const struct hostcmd_def hostcmd_nic_remove = {
+	"nic.remove", "nic", "hot-remove NIC nic: its offer is rescinded and the guest detaches it",
+	nic_keys, cmd_nic_remove,
 };

@@ -11,7 +11,8 @@ extern const struct hostcmd_def hostcmd_kvp_set, hostcmd_kvp_delete, hostcmd_kvp
 	hostcmd_kvp_list, hostcmd_kvp_refresh, hostcmd_kvp_status;
 extern const struct hostcmd_def hostcmd_check_findings, hostcmd_check_enable,
 	hostcmd_check_clear, hostcmd_fault_arm, hostcmd_fault_list, hostcmd_fault_clear;
-extern const struct hostcmd_def hostcmd_nic_link, hostcmd_nic_stats;
+extern const struct hostcmd_def hostcmd_nic_link, hostcmd_nic_stats, hostcmd_nic_add,
+	hostcmd_nic_remove;
 extern const struct hostcmd_def hostcmd_scsi_add, hostcmd_scsi_remove, hostcmd_scsi_stats,
 	hostcmd_disk_fault, hostcmd_disk_crash;
 extern const struct hostcmd_def hostcmd_capture_start, hostcmd_capture_stop,
@@ -40,6 +41,8 @@ const struct hostcmd_def *const hostcmd_defs[] = {
 	&hostcmd_fault_clear,
 	&hostcmd_nic_link,
 	&hostcmd_nic_stats,
+	&hostcmd_nic_add,
+	&hostcmd_nic_remove,
 	&hostcmd_scsi_add,
 	&hostcmd_scsi_remove,
 	&hostcmd_scsi_stats,

@@ -180,7 +180,7 @@ bool hostside_pump(struct hostside *hs)
 	if (hs->hs_ic && icvsp_pump(hs->hs_ic))
 		more = true;
 	for (unsigned i = 0; i < hs->hs_nnics; i++)
-		if (netvsp_pump(hs->hs_nic[i]))
+		if (hs->hs_nic[i] && netvsp_pump(hs->hs_nic[i]))
 			more = true;
 	/* Finished disk I/O becomes completions on the rings. */
 	if (hs->hs_scsi && storvsp_poll(hs->hs_scsi))
@@ -265,6 +265,39 @@ int hostside_ic_kvp_get(struct hostside *hs, uint8_t pool, const char *key, char
 int hostside_ic_kvp_refresh(struct hostside *hs)
 {
 	return hs->hs_ic ? icvsp_kvp_refresh(hs->hs_ic) : -ENODEV;
+}
+
+int hostside_nic_add(struct hostside *hs, const struct netvsp_config *cfg, unsigned *index)
+{
+	static const struct netvsp_notify nn = { .kick = hs_kick, .trace = hs_trace };
+	if (!hs->hs_vmbs)
+		return -ENODEV;
+	if (cfg->be.kind == NETBE_PAIR)
+		return -EINVAL; /* a pair is wired at creation only */
+	/* The first free slot: a NIC removed earlier leaves its index free. */
+	unsigned i = 0;
+	while (i < hs->hs_nnics && hs->hs_nic[i])
+		i++;
+	if (i == HOSTSIDE_MAX_NICS)
+		return -ENOSPC;
+	int rc = netvsp_create(hs->hs_vmbs, part_profile(hs->hs_part), cfg, &nn, hs, &hs->hs_nic[i]);
+	if (rc)
+		return rc;
+	if (i == hs->hs_nnics)
+		hs->hs_nnics++;
+	*index = i;
+	hs_kick(hs); /* the offer goes out on the next pump */
+	return 0;
+}
+
+int hostside_nic_remove(struct hostside *hs, unsigned i)
+{
+	if (i >= hs->hs_nnics || !hs->hs_nic[i])
+		return -ENODEV;
+	netvsp_destroy(hs->hs_nic[i]); /* rescinds: the guest lets go in its time */
+	hs->hs_nic[i] = NULL;
+	hs_kick(hs);
+	return 0;
 }
 
 struct netvsp *hostside_nic(struct hostside *hs, unsigned i)

@@ -110,6 +110,12 @@ int hostside_ic_kvp_refresh(struct hostside *hs);
 
 /* Synthetic NIC i (0-based, config order), NULL when there is none. */
 struct netvsp *hostside_nic(struct hostside *hs, unsigned i);
+/* Hot add: a NIC offered to the running guest at the first free index
+ * (*index; the guest names it in offer order).  0, -ENODEV (no VMBus),
+ * -ENOSPC (HOSTSIDE_MAX_NICS), -EINVAL (NETBE_PAIR), netvsp_create's. */
+int hostside_nic_add(struct hostside *hs, const struct netvsp_config *cfg, unsigned *index);
+/* Hot remove: the offer is rescinded, the guest detaches.  -ENODEV. */
+int hostside_nic_remove(struct hostside *hs, unsigned i);
 /* Cable in/out and link speed (bit/s, 0 = unchanged) of NIC i: the guest
  * gets MEDIA_CONNECT / MEDIA_DISCONNECT / LINK_SPEED_CHANGE.  -ENODEV. */
 int hostside_nic_link(struct hostside *hs, unsigned i, bool up, uint64_t speed_bps);

@@ -46,6 +46,7 @@ struct scenario {
 	/* devices: NICs in offer order (hn0, hn1 ...), the SCSI controller's
 	 * LUNs, the ATA disk; paths made absolute at load. */
 	struct devspec dev;
+	unsigned hot_nics;       /* "nic.add" host steps: NIC units past devices.nics */
 	size_t   nsteps;
 	size_t   nsteps_alloc;
 	struct scn_step *steps;

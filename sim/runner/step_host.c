@@ -58,6 +58,9 @@ static void parse_cmd(struct scn_vctx *v, json_t *body, const char *const *extra
 			return;
 		}
 	}
+	/* A hot-added NIC is a unit later steps may name. */
+	if (strcmp(d->name, "nic.add") == 0)
+		v->s->hot_nics++;
 	h->req = json_deep_copy(body);
 	for (const char *const *k = extra; h->req && k && *k; k++)
 		json_object_del(h->req, *k);

@@ -138,12 +138,14 @@ struct scn_expect_net {
 	bool has_mac;    uint8_t mac[6];
 	bool has_speed;  uint64_t speed_bps;
 	bool has_rxq;    uint64_t rx_queues_min;
+	bool has_present, present;
 };
 
 static void parse_expect_net(struct scn_vctx *v, json_t *body, void *args)
 {
 	static const char *const keys[] = { "unit", "name", "link_up", "queues_min", "mtu",
-					    "within_ms", "mac", "speed_bps", "rx_queues_min", NULL };
+					    "within_ms", "mac", "speed_bps", "rx_queues_min", "present",
+					    NULL };
 	struct scn_expect_net *e = args;
 	if (!scn_body(v, body, keys))
 		return;
@@ -157,16 +159,24 @@ static void parse_expect_net(struct scn_vctx *v, json_t *body, void *args)
 	e->has_rxq = scn_get_uint(v, body, "rx_queues_min", 0, GK_NET_MAX_QUEUES, false,
 				  &e->rx_queues_min);
 	scn_get_uint(v, body, "within_ms", 0, NET_MAX_WITHIN_MS, false, &e->within_ms);
-	if (!v->failed && !(e->has_name || e->has_link || e->has_queues || e->has_mtu ||
+	e->has_present = scn_get_bool(v, body, "present", &e->present);
+	if (!v->failed && e->has_present && !e->present &&
+	    (e->has_name || e->has_link || e->has_queues || e->has_mtu || e->has_mac ||
+	     e->has_speed || e->has_rxq))
+		scn_fail(v, "\"present\": false checks nothing else");
+	if (!v->failed && !(e->has_present || e->has_name || e->has_link || e->has_queues || e->has_mtu ||
 			    e->has_mac || e->has_speed || e->has_rxq))
-		scn_fail(v, "expect_net must check something: name, mac, link_up, speed_bps, "
-			 "queues_min, rx_queues_min or mtu");
+		scn_fail(v, "expect_net must check something: present, name, mac, link_up, "
+			 "speed_bps, queues_min, rx_queues_min or mtu");
 	net_check_unit(v, e->unit);
 }
 
 static int net_mismatch(const struct scn_expect_net *e, const struct gk_net_status *ns,
 			char *why, size_t cap)
 {
+	if (e->has_present && !e->present)
+		return ns->present ? (snprintf(why, cap, "hn%" PRIu64 " is still attached", e->unit),
+				      -1) : 0;
 	if (!ns->present)
 		return snprintf(why, cap, "hn%" PRIu64 " is not attached", e->unit), -1;
 	if (e->has_name && strcmp(ns->name, e->name) != 0)
@@ -246,9 +256,10 @@ const struct scn_step_def scn_step_expect_net = {
 
 void net_check_unit(struct scn_vctx *v, uint64_t unit)
 {
-	if (!v->failed && unit >= v->s->dev.nnics)
-		scn_fail(v, "hn%" PRIu64 ": the scenario has %u NIC%s (devices.nics)", unit,
-			 v->s->dev.nnics, v->s->dev.nnics == 1 ? "" : "s");
+	unsigned n = v->s->dev.nnics + v->s->hot_nics;
+	if (!v->failed && unit >= n)
+		scn_fail(v, "hn%" PRIu64 ": the scenario has %u NIC%s (devices.nics and nic.add "
+			 "steps before this one)", unit, n, n == 1 ? "" : "s");
 }
 
 bool net_get_mac(struct scn_vctx *v, json_t *obj, const char *key, uint8_t mac[6])

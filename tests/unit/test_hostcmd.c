@@ -220,6 +220,22 @@ static void test_hostcmd__scsi_and_disk_commands__validated_and_applied(void **s
 	hs = hostside_create(p, gm, &plain, NULL, NULL);
 	assert_non_null(hs);
 	expect_error(hs, "{\"cmd\": \"scsi.stats\"}", "no SCSI controller");
+	/* NIC hot add/remove on the same host. */
+	expect_error(hs, "{\"cmd\": \"nic.add\", \"queues\": 0}", "queues");
+	expect_error(hs, "{\"cmd\": \"nic.add\", \"backend\": \"tap\"}", "backend");
+	expect_error(hs, "{\"cmd\": \"nic.add\", \"pcap\": \"x.pcap\"}", "absolute");
+	json_t *a = run(hs, "{\"cmd\": \"nic.add\", \"backend\": \"null\"}", true);
+	assert_int_equal(json_integer_value(json_object_get(a, "nic")), 0);
+	json_decref(a);
+	a = run(hs, "{\"cmd\": \"nic.add\"}", true);
+	assert_int_equal(json_integer_value(json_object_get(a, "nic")), 1);
+	json_decref(a);
+	json_decref(run(hs, "{\"cmd\": \"nic.remove\", \"nic\": 0}", true));
+	expect_error(hs, "{\"cmd\": \"nic.remove\", \"nic\": 0}", "no NIC 0");
+	/* The freed slot is taken again, with its own MAC. */
+	a = run(hs, "{\"cmd\": \"nic.add\"}", true);
+	assert_int_equal(json_integer_value(json_object_get(a, "nic")), 0);
+	json_decref(a);
 	expect_error(NULL, "{\"cmd\": \"scsi.add\", \"lun\": 0, \"size_mb\": 1}", "no guest");
 	hostside_destroy(hs);
 	part_destroy(p);
