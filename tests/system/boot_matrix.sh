@@ -35,7 +35,7 @@ run 1 "$tmp/wrong.json"
 
 # Same seed, same run (inproc is deterministic; wall times differ, so
 # compare everything but them).
-strip() { sed -E 's/[0-9.]+ ms wall//; s/[0-9.]+ s wall//'; }
+strip() { sed -E 's/ +[0-9.]+ (ms|s) wall//g'; }
 a=$("$hvsim" run --seed 42 "$src/scenarios/boot.json" 2>&1 | strip)
 b=$("$hvsim" run --seed 42 "$src/scenarios/boot.json" 2>&1 | strip)
 n=$((n + 1))
