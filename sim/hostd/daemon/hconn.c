@@ -92,10 +92,19 @@ void hconn_kick_pump(struct hconn *c)
  * to poll_ns at once on guest input or a kick. */
 static void hconn_poll_arm(struct hconn *c)
 {
+	uint64_t ns = c->c_poll_ns;
+	const struct hsess_ext *ext = c->c_d->d_cfg.ext;
+	if (ext->poll_max_ns > ext->poll_ns && ns >= ext->poll_max_ns) {
+		/* Backed off: fire on the next multiple of the ceiling on the
+		 * monotonic clock, so every idle session of this daemon polls
+		 * in the same wake-up instead of each in its own. */
+		uint64_t now = hconn_mono_ns();
+		ns = (now / ns + 1) * ns - now;
+	}
 	event_base_update_cache_time(c->c_d->d_base);
 	struct timeval tv = {
-		.tv_sec = (time_t)(c->c_poll_ns / 1000000000ull),
-		.tv_usec = (suseconds_t)(c->c_poll_ns % 1000000000ull / 1000u),
+		.tv_sec = (time_t)(ns / 1000000000ull),
+		.tv_usec = (suseconds_t)(ns % 1000000000ull / 1000u),
 	};
 	event_add(c->c_ev_poll, &tv);
 }
