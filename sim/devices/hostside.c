@@ -23,6 +23,8 @@ struct hostside {
 	struct hostside_notify hs_out;
 	void                 *hs_arg;
 	struct capture       *hs_cap;
+	uint64_t              hs_act_last;    /* hostside_activity: last work count */
+	unsigned              hs_busy_polls;  /* asked since, with disk I/O in flight */
 };
 
 static void hs_kick(void *arg)
@@ -209,7 +211,23 @@ uint64_t hostside_activity(struct hostside *hs)
 		return 0;
 	struct vmbs_stats st;
 	vmbs_get_stats(hs->hs_vmbs, &st);
-	return st.msgs_in + st.msgs_out + st.signals_in + st.pkts_in + st.pkts_out;
+	uint64_t work = st.msgs_in + st.msgs_out + st.signals_in + st.pkts_in + st.pkts_out;
+	if (work != hs->hs_act_last) {
+		hs->hs_act_last = work;
+		hs->hs_busy_polls = 0;
+		return work;
+	}
+	/* Disk I/O in flight completes on the image's worker threads, whose
+	 * eventfd is not on the daemon's loop: count each ask as work while
+	 * it waits, so the poll stays fast for the completion, but only for
+	 * HOSTSIDE_BUSY_POLLS asks (a stuck back end must not keep it fast). */
+	if (hs->hs_scsi && hs->hs_busy_polls < HOSTSIDE_BUSY_POLLS) {
+		struct storvsp_stats ss;
+		storvsp_get_stats(hs->hs_scsi, &ss);
+		if (ss.inflight)
+			hs->hs_busy_polls++;
+	}
+	return work + hs->hs_busy_polls;
 }
 
 struct vmbs *hostside_vmbs(struct hostside *hs)

@@ -76,8 +76,12 @@ bool hostside_wants_poll(struct hostside *hs);
  * and signals taken (monitor bits included), packets read from or written
  * to a ring (device replies, back-end completions and received frames all
  * leave as packets).  A poll that sees it unchanged found nothing to do,
- * so the driver may poll less often (hsess_ext.activity). */
+ * so the driver may poll less often (hsess_ext.activity).  While disk I/O
+ * is in flight it also moves on each call (up to HOSTSIDE_BUSY_POLLS calls
+ * without other work): the completion comes from a worker thread the
+ * driver does not watch.  Ask once per poll. */
 uint64_t hostside_activity(struct hostside *hs);
+#define HOSTSIDE_BUSY_POLLS  32u
 /* The driver's poll period while polls find work, and the ceiling it backs
  * off to while they find none (bench/README.md: hvsim-hostd idle cost). */
 #define HOSTSIDE_POLL_NS     100000ull

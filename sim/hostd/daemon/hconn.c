@@ -155,8 +155,9 @@ static void hconn_on_poll(evutil_socket_t fd, short what, void *arg)
 	c->c_d->d_stats.polls++;
 	if (!hsess_wants_poll(c->c_sess))
 		return;  /* one-shot: stays disarmed until an update wants it */
-	bool found = hconn_poll_found_work(c);
-	c->c_poll_seen = hsess_activity(c->c_sess);
+	uint64_t act = hsess_activity(c->c_sess);  /* once: it may move per ask */
+	bool found = !ext->activity || act != c->c_poll_seen;
+	c->c_poll_seen = act;
 	c->c_poll_ns = hconn_poll_next(c->c_poll_ns, ext->poll_ns, ext->poll_max_ns, found);
 	hconn_poll_arm(c);
 }
