@@ -38,6 +38,7 @@
 #include "sim/guest/runtime.h"
 #include "sim/guest/transport.h"
 #include "sim/guest/transport_split.h"
+#include "bench/common/bench_hostd.h"
 #include "sim/hostd/daemon/hostd.h"
 #include "sim/hostd/daemon/hsess.h"
 #include "sim/hostd/gmem.h"
@@ -449,68 +450,12 @@ static const struct hsess_ext bd_ext = {
 	.wants_poll = bd_wants_poll, .activity = bd_activity,
 };
 
-static bool socket_accepts(const char *path)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	close(fd);
-	return ok;
-}
-
-static int wait_socket(const char *path, pid_t pid)
-{
-	for (int i = 0; i < 1000; i++) {
-		if (socket_accepts(path))
-			return 0;
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return -1;
-		sleep_ms(5);
-	}
-	return -1;
-}
-
 static pid_t start_daemon(const char *path)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		int nul = getenv("BN_DEBUG") ? -1 : open("/dev/null", O_WRONLY);
-		if (nul >= 0)
-			dup2(nul, STDERR_FILENO);
-		struct hostd_config cfg = {
-			.socket_path = path, .max_guests = 4, .handle_signals = true, .ext = &bd_ext,
-		};
-		char err[256];
-		int code = 1;
-		struct hostd *d = hostd_create(&cfg, err, sizeof err, &code);
-		if (!d) {
-			fprintf(stderr, "bench_net: daemon: %s\n", err);
-			_exit(code);
-		}
-		int rc = hostd_run(d);
-		hostd_destroy(d);
-		_exit(rc ? 1 : 0);
-	}
-	if (pid < 0 || wait_socket(path, pid) != 0)
-		return -1;
-	return pid;
-}
-
-static void stop_daemon(pid_t pid)
-{
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 600; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		sleep_ms(5);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	struct hostd_config cfg = {
+		.socket_path = path, .max_guests = 4, .handle_signals = true, .ext = &bd_ext,
+	};
+	return bench_hostd_fork(&cfg, "BN_DEBUG");
 }
 
 static void sess_close(struct bn_sess *s);
@@ -613,7 +558,7 @@ static void sess_close(struct bn_sess *s)
 	} else {
 		if (s->t)
 			s->t->ops->close(s->t);
-		stop_daemon(s->daemon);
+		bench_hostd_stop(s->daemon);
 		if (s->dir[0]) {
 			char p[160];
 			snprintf(p, sizeof p, "%s.ctl", s->path);
