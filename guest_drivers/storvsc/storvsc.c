@@ -34,14 +34,34 @@ void stv_ctrl_hold(struct stv_ctrl *c)
 	__atomic_fetch_add(&c->refs, 1, __ATOMIC_ACQ_REL);
 }
 
+/* The last of the module's locks to go: by storvsc_fini, or by the last
+ * controller freed after it. */
+static void registry_release(bool add_ref)
+{
+	kern_lock_acquire(stv_g.lock);
+	if (add_ref)
+		stv_g.live++;
+	else
+		stv_g.live--;
+	bool last = stv_g.live == 0 && !stv_g.inited;
+	kern_lock_release(stv_g.lock);
+	if (last) {
+		kern_lock_destroy(stv_g.lock);
+		stv_g.lock = NULL;
+	}
+}
+
 void stv_ctrl_put(struct stv_ctrl *c)
 {
 	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	bool counted = !c->fuzz;
 	stv_io_fini(c);
 	kern_waitq_destroy(c->wq);
 	kern_lock_destroy(c->lock);
 	kern_free(c);
+	if (counted)
+		registry_release(false);
 }
 
 /* ---- handshake --------------------------------------------------------------------- */
@@ -270,6 +290,7 @@ static int stv_attach(struct vmbus_device *dev)
 	struct stv_ctrl *c = kern_zalloc(sizeof *c);
 	if (!c)
 		return -ENOMEM;
+	registry_release(true);
 	c->refs = 1;
 	c->unit = unit;
 	c->dev = dev;
@@ -352,7 +373,8 @@ static struct vmbus_driver stv_driver = {
 
 int storvsc_init(const struct storvsc_config *cfg)
 {
-	if (stv_g.inited)
+	/* A controller of the last load still draining holds the registry. */
+	if (stv_g.inited || stv_g.lock)
 		return -EBUSY;
 	storvsc_disk_hook *hook = stv_g.hook;
 	void *hook_arg = stv_g.hook_arg;
@@ -398,9 +420,14 @@ void storvsc_fini(void)
 	if (!stv_g.inited)
 		return;
 	vmbus_driver_unregister(&stv_driver);
+	kern_lock_acquire(stv_g.lock);
 	stv_g.inited = false;
-	kern_lock_destroy(stv_g.lock);
-	stv_g.lock = NULL;
+	bool idle = stv_g.live == 0;
+	kern_lock_release(stv_g.lock);
+	if (idle) {
+		kern_lock_destroy(stv_g.lock);
+		stv_g.lock = NULL;
+	}
 }
 
 void storvsc_set_disk_hook(storvsc_disk_hook *fn, void *arg)

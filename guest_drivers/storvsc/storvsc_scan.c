@@ -313,6 +313,14 @@ static void disk_unlink(struct stv_ctrl *c, struct storvsc_disk *d)
 		stv_g.units[d->d_unit] = NULL;
 }
 
+bool stv_dying(struct stv_ctrl *c)
+{
+	kern_lock_acquire(c->lock);
+	bool dying = c->state == STV_ST_DYING;
+	kern_lock_release(c->lock);
+	return dying;
+}
+
 void stv_disks_gone(struct stv_ctrl *c)
 {
 	for (;;) {
@@ -362,6 +370,10 @@ static int scan_one(struct stv_ctrl *c, uint8_t t, uint8_t lun)
 		return 0;
 	}
 	kern_lock_release(stv_g.lock);
+	/* Detach ran while probe_lun waited: a disk added now would outlive
+	 * stv_disks_gone(). */
+	if (stv_dying(c))
+		return -ENODEV;
 	/* New here (or a different block size: a different disk).  One disk,
 	 * one driver: when another driver (the emulated ATA disk's, which the
 	 * priority table let win) already owns this serial, leave it. */
@@ -418,6 +430,10 @@ static int scan_pass(struct stv_ctrl *c)
 	kern_free(luns);
 	if (rc == -ENODEV || rc == -ENOMEM)
 		return rc;   /* an incomplete pass removes nothing */
+	/* Detached while this pass waited for the host: detach removed the
+	 * disks and their hooks already. */
+	if (stv_dying(c))
+		return -ENODEV;
 	/* Disks not seen this pass went away. */
 	for (;;) {
 		kern_lock_acquire(stv_g.lock);
@@ -473,9 +489,10 @@ int stv_scan(struct stv_ctrl *c)
 void stv_rescan_task(void *arg)
 {
 	struct stv_ctrl *c = arg;
-	if (c->state == STV_ST_DYING)
-		return;
-	stv_scan(c);
+	/* Detach cancels this task after it sets DYING, and the enqueue below
+	 * happens under the same lock, so c is alive here. */
+	if (!stv_dying(c))
+		stv_scan(c);
 }
 
 void stv_request_rescan(struct stv_ctrl *c)
@@ -485,10 +502,11 @@ void stv_request_rescan(struct stv_ctrl *c)
 		return;
 	}
 	kern_lock_acquire(c->lock);
-	bool go = c->state != STV_ST_DYING;
 	if (c->scanning)
 		c->rescan_wanted = true;
-	kern_lock_release(c->lock);
-	if (go)
+	/* Under the lock: once detach has set DYING no new run can be queued
+	 * behind its cancel. */
+	if (c->state != STV_ST_DYING)
 		kern_task_enqueue(0, &c->rescan_task);
+	kern_lock_release(c->lock);
 }

@@ -162,6 +162,9 @@ struct stv_globals {
 	bool inited;
 	struct storvsc_config cfg;
 	struct kern_lock *lock;      /* registry: disks, units, refs */
+	unsigned live;               /* attached controllers not yet freed, under lock:
+				      * the lock outlives them (a scan can resume
+				      * after storvsc_fini) */
 	struct storvsc_disk *units[STV_MAX_DISKS];
 	struct stv_ctrl *ctrls[STORVSC_MAX_CHANNELS];
 	struct storvsc_stats last[STORVSC_MAX_CHANNELS];
@@ -176,6 +179,7 @@ extern struct stv_globals stv_g;
 /* storvsc.c */
 void stv_ctrl_hold(struct stv_ctrl *c);
 void stv_ctrl_put(struct stv_ctrl *c);
+bool stv_dying(struct stv_ctrl *c);  /* detach has begun */
 void stv_set_state(struct stv_ctrl *c, enum stv_state s);
 
 /* storvsc_io.c */

@@ -86,7 +86,8 @@ void kern_task_cancel(struct kern_task *t)
 
 /* The oldest queued task of cpu that is not already running there (a
  * nested wait inside a task must not re-enter that same task).  Under mu;
- * unlinks it. */
+ * unlinks it and marks it running in the same step: a cancel must never
+ * find it neither queued nor running while it is about to run. */
 struct kern_task *gk_task_pop(struct gk_runtime *rt, int cpu)
 {
 	struct gk_cpu *c = &rt->cpu[cpu];
@@ -95,19 +96,17 @@ struct kern_task *gk_task_pop(struct gk_runtime *rt, int cpu)
 	for (struct kern_task *t = c->tq_head; t; t = t->next) {
 		if (!task_running(c, t)) {
 			task_unlink(rt, t);
+			c->running[c->nrunning++] = t;
 			return t;
 		}
 	}
 	return NULL;
 }
 
-/* Run a task popped from cpu's queue, in that vCPU's context. */
+/* Run a task gk_task_pop() gave out, in that vCPU's context. */
 void gk_task_run(struct gk_runtime *rt, int cpu, struct kern_task *t)
 {
 	struct gk_cpu *c = &rt->cpu[cpu];
-	pthread_mutex_lock(&rt->mu);
-	c->running[c->nrunning++] = t;
-	pthread_mutex_unlock(&rt->mu);
 
 	int saved = gk_tls_cpu;
 	gk_tls_cpu = cpu;
