@@ -46,6 +46,8 @@ const char cli_usage_text[] =
 	"  --capture DIR         write DIR/vmbus.pcapng (VMBus messages and ring packets)\n"
 	"                        and DIR/hn<i>.pcap (NIC frames); several runs: one\n"
 	"                        DIR/<scenario>-seed<N>/ each (tools/wireshark/hvsim_vmbus.lua)\n"
+	"  --job-timeout S       wall seconds before a run counts as hung and is stopped\n"
+	"                        (default: 30 + twice the scenario's time limit)\n"
 	"  -v, --verbose         more detail (twice: debug logs of guest and daemon)\n"
 	"  -q, --quiet           only one line per scenario\n"
 	"\n"

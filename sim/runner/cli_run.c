@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 #define CLI_MAX_SEEDS     100000u
 #define CLI_MAX_JOBS      256u
 #define CLI_MAX_RUNS      100000u  /* scenarios x seeds in one invocation */
-#define CLI_JOB_TIMEOUT_S 600u     /* wall clock per job: a hung job is killed */
+#define CLI_MAX_JOB_TIMEOUT_S 86400u
 
 struct cli_run_opts {
 	struct run_opts ro;
@@ -33,6 +34,7 @@ struct cli_run_opts {
 	const char *junit;
 	bool tap;
 	bool replay;
+	unsigned job_timeout_s;    /* --job-timeout; 0: from each scenario's limit */
 	char capture_abs[4096];    /* --capture made absolute (the daemon has another cwd) */
 };
 
@@ -65,6 +67,7 @@ static int parse_opts(int argc, char **argv, struct cli_run_opts *o)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "hostd", required_argument, NULL, 'H' },
 		{ "capture", required_argument, NULL, 'C' },
+		{ "job-timeout", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -142,6 +145,12 @@ static int parse_opts(int argc, char **argv, struct cli_run_opts *o)
 			o->ro.capture_dir = o->capture_abs;
 			break;
 		}
+		case 'W':
+			if (cli_parse_u64(optarg, &v) != 0 || v == 0 || v > CLI_MAX_JOB_TIMEOUT_S)
+				return cli_usage_error("--job-timeout wants seconds in 1..86400, not \"%s\"",
+						       optarg);
+			o->job_timeout_s = (unsigned)v;
+			break;
 		case 'v':
 			o->ro.session.verbose++;
 			break;
@@ -179,13 +188,42 @@ struct job {
 	pid_t pid;
 	double t0;
 	FILE *out;                  /* child's output, read back by the parent */
-	bool done;
+	bool done, killed;
 };
 
 static void print_replay(FILE *f, const struct cli_run_opts *o, const struct job *j)
 {
 	fprintf(f, "       replay: hvsim replay%s --seed %" PRIu64 " %s\n",
 		o->ro.session.mode == RUN_SPLIT ? " --mode split" : "", j->seed, j->s->path);
+}
+
+/* Wall-clock seconds a run may take before it counts as hung.  Split mode
+ * runs in real time and ASan or a loaded CI machine slows inproc runs, so
+ * the scenario's own (guest-time) limit gets a generous margin. */
+static unsigned job_timeout_s(const struct cli_run_opts *o, const struct scenario *s)
+{
+	if (o->job_timeout_s)
+		return o->job_timeout_s;
+	uint64_t t = 30 + 2 * ((s->time_limit_ms + 999) / 1000);
+	return t > CLI_MAX_JOB_TIMEOUT_S ? CLI_MAX_JOB_TIMEOUT_S : (unsigned)t;
+}
+
+/* "hung in step 3 (disk_write, line 12): stopped after 150 s of wall time" */
+static void hang_reason(struct run_result *res, const struct scenario *s, unsigned limit_s)
+{
+	unsigned k = res->step_now;
+	char where[160];
+	if (k == 0)
+		snprintf(where, sizeof where, "%s", res->steps_run ? "after its steps" :
+			 "while starting the session");
+	else if (k <= s->nsteps)
+		snprintf(where, sizeof where, "in step %u (%s, line %u)", k, s->steps[k - 1].label,
+			 s->steps[k - 1].line);
+	else
+		snprintf(where, sizeof where, "%s", "in the guest shutdown after its steps");
+	snprintf(res->reason, sizeof res->reason, "hung %s: stopped after %u s of wall time "
+		 "(--job-timeout)", where, limit_s);
+	res->verdict = RUN_FAIL;
 }
 
 static void copy_out(FILE *from, FILE *to)
@@ -201,7 +239,9 @@ static void job_finished(struct job *j, int status, const struct cli_run_opts *o
 			 unsigned k, unsigned total)
 {
 	j->done = true;
-	if (WIFSIGNALED(status)) {
+	if (j->killed) {
+		/* hang_reason() said why */
+	} else if (WIFSIGNALED(status)) {
 		j->res->verdict = RUN_FAIL;
 		snprintf(j->res->reason, sizeof j->res->reason, "the run crashed: signal %d (%s)",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -256,6 +296,70 @@ static int start_job(struct job *j, struct cli_run_opts *o)
 	return 0;
 }
 
+/* The single run happens in this process, so its watchdog is a thread: on
+ * a hang it says where and exits (the daemon of a split run follows by its
+ * parent-death signal). */
+struct watchdog {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	const struct cli_run_opts *o;
+	struct job *j;
+};
+
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	unsigned limit = job_timeout_s(w->o, w->j->s);
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += limit;
+	pthread_mutex_lock(&w->mu);
+	int rc = 0;
+	while (!w->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w->cv, &w->mu, &dl);
+	bool hung = !w->done;
+	pthread_mutex_unlock(&w->mu);
+	if (hung) {
+		hang_reason(w->j->res, w->j->s, limit);
+		fflush(stdout);
+		printf("FAIL %s: %s\n", w->j->s->path, w->j->res->reason);
+		print_replay(stdout, w->o, w->j);
+		fflush(stdout);
+		_exit(1);
+	}
+	return NULL;
+}
+
+static void run_here(struct job *j, const struct cli_run_opts *o)
+{
+	struct watchdog w = { .done = false, .o = o, .j = j };
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_t t;
+	bool watching = pthread_create(&t, NULL, watchdog_main, &w) == 0;
+
+	struct run_opts ro = o->ro;
+	ro.session.seed = j->seed;
+	run_scenario(j->s, &ro, j->res);
+
+	if (watching) {
+		pthread_mutex_lock(&w.mu);
+		w.done = true;
+		pthread_cond_signal(&w.cv);
+		pthread_mutex_unlock(&w.mu);
+		pthread_join(t, NULL);
+	}
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	if (j->res->verdict != RUN_PASS)
+		print_replay(stdout, o, j);
+}
+
 /* Run every job in children, at most o->jobs at once. */
 static void run_forked(struct job *jobs, unsigned n, struct cli_run_opts *o, FILE *human)
 {
@@ -287,11 +391,12 @@ static void run_forked(struct job *jobs, unsigned n, struct cli_run_opts *o, FIL
 		/* A hung job is a failure of that job, not of the run. */
 		double now = mono_s();
 		for (unsigned i = 0; i < next; i++) {
-			if (jobs[i].pid > 0 && !jobs[i].done && now - jobs[i].t0 > CLI_JOB_TIMEOUT_S) {
+			unsigned limit = job_timeout_s(o, jobs[i].s);
+			if (jobs[i].pid > 0 && !jobs[i].done && !jobs[i].killed &&
+			    now - jobs[i].t0 > limit) {
+				hang_reason(jobs[i].res, jobs[i].s, limit);
 				kill(jobs[i].pid, SIGKILL);
-				snprintf(jobs[i].res->reason, sizeof jobs[i].res->reason,
-					 "hung: killed after %u s of wall time", CLI_JOB_TIMEOUT_S);
-				jobs[i].res->verdict = RUN_FAIL;
+				jobs[i].killed = true;
 			}
 		}
 		struct timespec ts = { .tv_sec = 0, .tv_nsec = 2000000 };
@@ -380,11 +485,7 @@ int cli_run(int argc, char **argv)
 		}
 		if (total == 1 && !o.tap) {
 			/* One run: in this process, every step printed as it happens. */
-			struct run_opts ro = o.ro;
-			ro.session.seed = jobs[0].seed;
-			run_scenario(jobs[0].s, &ro, jobs[0].res);
-			if (jobs[0].res->verdict != RUN_PASS)
-				print_replay(stdout, &o, &jobs[0]);
+			run_here(&jobs[0], &o);
 		} else if (total > 0) {
 			run_forked(jobs, total, &o, human);
 		}

@@ -186,6 +186,7 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		double sw0 = wall_now();
 		uint64_t sv0 = session_now_ns(st.ss);
 		st.why[0] = '\0';
+		res->step_now = (unsigned)i + 1;
 		int rc = do_step(&st, step);
 		/* The guest accepted a shutdown request during the step: it goes
 		 * down now, as its OS would, whatever the scenario does next. */
@@ -214,6 +215,7 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 		}
 		res->steps_passed++;
 	}
+	res->step_now = (unsigned)s->nsteps + 1; /* the shutdown below */
 	res->virt_s = (double)(session_now_ns(st.ss) - v_start) / 1e9;
 	gk_guest_ic_on_shutdown(NULL, NULL);
 	/* Orderly guest shutdown: drivers detach, channels close, UNLOAD. */
@@ -235,6 +237,7 @@ enum run_verdict run_scenario(const struct scenario *s, const struct run_opts *o
 	}
 	run_capture_stop(&st);
 	session_close(st.ss);
+	res->step_now = 0;
 	res->wall_s = wall_now() - w0;
 	fprintf(o->out, "%s %s: %u/%zu steps, %.3f s guest, %.3f s wall\n",
 		res->verdict == RUN_PASS ? (o->color ? "\033[32mPASS\033[0m" : "PASS")

@@ -23,6 +23,10 @@ enum run_verdict { RUN_PASS = 0, RUN_FAIL = 1, RUN_BAD_INPUT = 2 };
 struct run_result {
 	enum run_verdict verdict;
 	unsigned steps_run, steps_passed;
+	/* 1-based index of the step under way (0: none, or between steps):
+	 * the parent of a forked run reads it to name the step a hung run
+	 * was stuck in. */
+	volatile unsigned step_now;
 	double   wall_s, virt_s;
 	char     reason[512];     /* first failure */
 };

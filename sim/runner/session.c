@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -151,12 +152,17 @@ static int start_hostd(struct session *ss, const struct session_opts *o, char *e
 		return -1;
 	}
 	snprintf(ss->sock, sizeof ss->sock, "%s/hostd.sock", ss->tmpdir);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		/* A run stopped as hung (SIGKILL, no stop_hostd) takes its
+		 * daemon with it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(127);
 		if (o->verbose < 2) {
 			int nul = open("/dev/null", O_WRONLY);
 			if (nul >= 0) {

@@ -29,11 +29,42 @@ has() { # has DESCRIPTION TEXT PATTERN
   fi
 }
 
-out=$(timeout 300 "$hvsim" run -q -j 2 --seeds 3 "$src/scenarios" 2>&1 </dev/null); rc=$?
-check "library inproc x3 seeds" 0 $rc "$out"
+# Output to a file, not a pipe: a process left behind holding the pipe
+# would keep the test waiting after the run itself ended.
+timeout 300 "$hvsim" run -q -j 2 --seeds 3 "$src/scenarios" >"$tmp/lib.out" 2>&1 </dev/null; rc=$?
+check "library inproc x3 seeds" 0 $rc "$(cat "$tmp/lib.out")"
 # Split mode: the daemon builds each guest's devices from "guest.devices".
-out=$(timeout 300 "$hvsim" run -q -j 2 --mode split "$src/scenarios" 2>&1 </dev/null); rc=$?
-check "library split" 0 $rc "$out"
+timeout 300 "$hvsim" run -q -j 2 --mode split "$src/scenarios" >"$tmp/lib.out" 2>&1 </dev/null; rc=$?
+check "library split" 0 $rc "$(cat "$tmp/lib.out")"
+# Teardown while a rescan waits for the host, many times in split (real
+# threads): the rescan once outlived the driver (UBSan: NULL registry lock)
+# in about one run in four.
+timeout 120 "$hvsim" run -q -j 2 --mode split --seeds 24 \
+  "$src/scenarios/storage/shutdown-mid-rescan.json" >"$tmp/lib.out" 2>&1 </dev/null; rc=$?
+check "shutdown mid-rescan x24 split" 0 $rc "$(cat "$tmp/lib.out")"
+
+# A hung run is stopped, named by its step, and takes its daemon with it.
+# kvp_hang.json waits 10 s for a KVP answer in split mode; 1 s is its limit
+# here.  The wrapper records the daemon's pid.
+printf '#!/bin/sh\necho $$ >"%s/hostd.pid"\nexec "%s/hvsim-hostd" "$@"\n' "$tmp" "$build" >"$tmp/hostd-wrap"
+chmod +x "$tmp/hostd-wrap"
+for j in 1 2; do # one job runs in this process (a watchdog thread), two are forked
+  rm -f "$tmp/hostd.pid"
+  files="$src/scenarios/ic/kvp_hang.json"; [ $j = 2 ] && files="$files $src/scenarios/boot.json"
+  timeout 60 "$hvsim" run --mode split --job-timeout 1 --hostd "$tmp/hostd-wrap" $files \
+    >"$tmp/hang.out" 2>&1 </dev/null; rc=$?
+  out=$(cat "$tmp/hang.out")
+  check "hung run ($j jobs)" 1 $rc "$out"
+  has "hung run names its step ($j jobs)" "$out" 'hung in step 6 \(expect_ic, line 11\): stopped after 1 s'
+  has "hung run replay line ($j jobs)" "$out" 'replay: hvsim replay --mode split --seed 1 .*kvp_hang.json'
+  [ $j = 2 ] && has "the other run passes" "$out" 'PASS .*boot.json'
+  pid=$(cat "$tmp/hostd.pid" 2>/dev/null)
+  for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  if [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null; then
+    echo "FAIL: the hung run's daemon (pid ${pid:-unknown}) outlived it ($j jobs)"
+    [ -n "$pid" ] && kill "$pid"; fails=$((fails + 1))
+  fi
+done
 
 # Shards partition the library.
 n_all=$("$hvsim" run --tap "$src/scenarios/platform" 2>/dev/null | grep -c '^ok ')
@@ -60,7 +91,8 @@ check "replay" 1 $rc "$out"
 has "replay is verbose" "$out" 'vcpu0 info hyperv'
 
 # Bad CLI input: exit 2 with a reason.
-for args in "--seeds 0" "--seeds x" "-j 0" "-j 999" "--shard 3/2" "--shard 1/0" "--shard a"; do
+for args in "--seeds 0" "--seeds x" "-j 0" "-j 999" "--shard 3/2" "--shard 1/0" "--shard a" \
+            "--job-timeout 0" "--job-timeout 1x" "--job-timeout 86401"; do
   out=$("$hvsim" run $args "$src/scenarios/boot.json" 2>&1); rc=$?
   check "run $args" 2 $rc "$out"
 done
