@@ -5,7 +5,10 @@
  * guest's SINT2: the records before a 0xFF separator arrive after
  * REQUESTOFFERS (offers, junk, early replies), then ALLOFFERS_DELIVERED,
  * the rest after bring-up (hot add, rescinds, stray replies).  A driver
- * bound to the NIC class opens every device it gets.  Invariants: bring-up
+ * bound to the NIC class opens every device it gets (and reads its
+ * accessors).  A record of length 0xFE is a target option instead: the
+ * guest's allocation number (next byte) from now fails (gk_alloc_fail_after),
+ * so offers, GPADLs and opens meet out-of-memory.  Invariants: bring-up
  * returns, teardown leaves no heap block and no DMA page behind. */
 #include <errno.h>
 #include <stdint.h>
@@ -70,6 +73,11 @@ static void play_records(void)
 		uint8_t len = fz_data[fz_pos++];
 		if (len == 0xFF)
 			return;
+		if (len == 0xFE) {
+			if (fz_pos < fz_size)
+				gk_alloc_fail_after(fz_data[fz_pos++]);
+			continue;
+		}
 		if (len > 240)
 			len = 240;
 		size_t n = fz_size - fz_pos < len ? fz_size - fz_pos : len;
@@ -165,9 +173,26 @@ static void on_pkt(struct vmbus_channel *ch, const struct vmbus_pkt *p, void *ar
 	(void)arg;
 }
 
+static int fz_softc;
+
 static int fz_attach(struct vmbus_device *dev)
 {
-	return vmbus_chan_open(vmbus_device_channel(dev), 8192, 8192, NULL, 0, on_pkt, NULL);
+	/* What a real driver reads at attach: all of it from the offer. */
+	struct vmbus_channel *ch = vmbus_device_channel(dev);
+	if (!vmbus_device_class(dev) || !vmbus_device_instance(dev) || vmbus_chan_device(ch) != dev ||
+	    !vmbus_chan_user_defined(ch) || vmbus_device_count() == 0 || !vmbus_device_at(0))
+		abort();
+	(void)vmbus_device_name(dev);
+	(void)vmbus_device_unit(dev);
+	vmbus_device_set_softc(dev, &fz_softc);
+	if (vmbus_device_softc(dev) != &fz_softc)
+		abort();
+	(void)vmbus_chan_relid(ch);
+	(void)vmbus_chan_subidx(ch);
+	(void)vmbus_chan_offer_flags(ch);
+	(void)vmbus_chan_rescinded(ch);
+	(void)vmbus_chan_subchannel(ch, 1);
+	return vmbus_chan_open(ch, 8192, 8192, NULL, 0, on_pkt, NULL);
 }
 
 static void fz_detach(struct vmbus_device *dev)
@@ -204,6 +229,7 @@ static int run_in_guest(void *arg)
 			kern_wait(wq, never, NULL, 2000000);
 		kern_waitq_destroy(wq);
 	}
+	gk_alloc_fail_after(-1);
 	vmbus_fini();
 	vmbus_driver_unregister(&fz_drv);
 	return 0;
