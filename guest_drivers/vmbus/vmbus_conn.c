@@ -320,16 +320,84 @@ fail:
 	return rc;
 }
 
+struct settle_wait {
+	struct vmbus_softc *sc;
+	const struct vmbus_driver *drv;
+};
+
+static bool binds_settled(void *arg)
+{
+	struct settle_wait *w = arg;
+	struct vmbus_softc *sc = w->sc;
+	kern_lock_acquire(sc->lock);
+	bool busy = false;
+	for (unsigned i = 0; i < sc->ndevs && !busy; i++)
+		busy = sc->devs[i]->dv_attaching &&
+		       (!w->drv || sc->devs[i]->dv_driver == w->drv);
+	kern_lock_release(sc->lock);
+	return !busy;
+}
+
+/* Detach every device bound to drv (NULL: to any driver), last offered
+ * first, rescanning after each (a detach waits, and meanwhile rescinds
+ * free devices).  A device whose attach or detach is under way elsewhere
+ * is waited for, then detached. */
+void vmbus_detach_driver(struct vmbus_softc *sc, const struct vmbus_driver *drv)
+{
+	struct settle_wait w = { sc, drv };
+	for (unsigned guard = 0; guard <= VMBUS_RELID_LIMIT; guard++) {
+		struct vmbus_device *dev = NULL;
+		bool busy = false;
+		kern_lock_acquire(sc->lock);
+		for (unsigned i = sc->ndevs; i-- > 0 && !dev;) {
+			struct vmbus_device *d = sc->devs[i];
+			if (!d->dv_driver || (drv && d->dv_driver != drv))
+				continue;
+			if (d->dv_attaching)
+				busy = true;
+			else
+				dev = d;
+		}
+		kern_lock_release(sc->lock);
+		if (dev) {
+			vmbus_detach_device(sc, dev);
+			continue;
+		}
+		if (!busy)
+			return;
+		if (vmbus_wait(sc, sc->wq, binds_settled, &w)) {
+			kern_log(KERN_WARN, "vmbus", "an attach or detach under way did not finish");
+			return;
+		}
+	}
+}
+
 void vmbus_fini(void)
 {
 	struct vmbus_softc *sc = &vmbus_sc;
 	if (!sc->lock)
 		return;
-	/* Drivers first, last offered first, then whatever is still open. */
-	for (unsigned i = sc->ndevs; i-- > 0;)
-		vmbus_detach_device(sc, sc->devs[i]);
-	for (struct vmbus_channel *ch = sc->chans; ch; ch = ch->ch_next)
-		vmbus_chan_close(ch);
+	/* Drivers first, last offered first, then whatever is still open.
+	 * No attach starts from now on: an offer handled while a detach
+	 * below waits for the host used to attach behind the loop and was
+	 * never detached (its GPADLs leaked, its channel freed under it). */
+	kern_lock_acquire(sc->lock);
+	sc->stopping = true;
+	kern_lock_release(sc->lock);
+	vmbus_detach_driver(sc, NULL);
+	/* From the head after every close: a close waits, and meanwhile the
+	 * bus task may free a rescinded channel the walk stood on. */
+	for (unsigned guard = 0; guard <= VMBUS_RELID_LIMIT; guard++) {
+		struct vmbus_channel *open = NULL;
+		kern_lock_acquire(sc->lock);
+		for (struct vmbus_channel *ch = sc->chans; ch && !open; ch = ch->ch_next)
+			if (ch->ch_state == VMBUS_CHS_OPEN)
+				open = ch;
+		kern_lock_release(sc->lock);
+		if (!open)
+			break;
+		vmbus_chan_close(open);
+	}
 	if (sc->state >= VMBUS_CS_CONNECTED)
 		unload(sc);
 	teardown(sc);

@@ -48,7 +48,7 @@ static bool attach_one(struct vmbus_softc *sc)
 			break;
 		}
 	}
-	if (!dev) {
+	if (!dev || sc->stopping) {
 		kern_lock_release(sc->lock);
 		return false;
 	}
@@ -76,6 +76,7 @@ static bool attach_one(struct vmbus_softc *sc)
 	if (dev->dv_chan->ch_rescinded)
 		vmbus_kick_bus_task(sc);
 	kern_lock_release(sc->lock);
+	kern_wakeup(sc->wq); /* vmbus_fini waits for binds to settle */
 	return true;
 }
 
@@ -150,12 +151,17 @@ void vmbus_detach_device(struct vmbus_softc *sc, struct vmbus_device *dev)
 	dev->dv_unit = -1;
 	dev->dv_name[0] = '\0';
 	dev->dv_softc = NULL;
-	for (struct vmbus_channel *c = sc->chans; c; c = c->ch_next)
-		if (c->ch_dev == dev)
+	bool kick = false;
+	for (struct vmbus_channel *c = sc->chans; c; c = c->ch_next) {
+		if (c->ch_dev == dev) {
 			c->ch_reported = false;
-	if (dev->dv_chan->ch_rescinded)
+			kick |= c->ch_rescinded; /* a sub-channel left to us, too */
+		}
+	}
+	if (kick)
 		vmbus_kick_bus_task(sc);
 	kern_lock_release(sc->lock);
+	kern_wakeup(sc->wq); /* vmbus_fini waits for binds to settle */
 }
 
 int vmbus_driver_register(struct vmbus_driver *drv)
@@ -179,11 +185,9 @@ int vmbus_driver_register(struct vmbus_driver *drv)
 void vmbus_driver_unregister(struct vmbus_driver *drv)
 {
 	struct vmbus_softc *sc = &vmbus_sc;
-	if (sc->lock) {
-		for (unsigned i = sc->ndevs; i-- > 0;)
-			if (i < sc->ndevs && sc->devs[i]->dv_driver == drv)
-				vmbus_detach_device(sc, sc->devs[i]);
-	}
+	/* Out of the registry first: an attach pass run while a detach below
+	 * waits for the host must not bind this driver to another device
+	 * behind the loop (it would outlive the driver). */
 	for (struct vmbus_driver **pp = &vmbus_drivers; *pp; pp = &(*pp)->vd_next) {
 		if (*pp == drv) {
 			*pp = drv->vd_next;
@@ -191,4 +195,6 @@ void vmbus_driver_unregister(struct vmbus_driver *drv)
 		}
 	}
 	drv->vd_next = NULL;
+	if (sc->lock)
+		vmbus_detach_driver(sc, drv);
 }

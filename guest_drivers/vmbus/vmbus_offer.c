@@ -240,6 +240,14 @@ static bool rescind_step(struct vmbus_softc *sc)
 		struct vmbus_device *dev = ch->ch_primary == ch ? ch->ch_dev : NULL;
 		if (dev && dev->dv_attaching)
 			continue; /* attach fails on its own, then kicks us */
+		/* A sub-channel belongs to its primary's driver while one is
+		 * bound (attaching, attached or detaching): the driver holds
+		 * it (hn's queue) and closes it at detach, whose close kicks
+		 * us again.  Closing and freeing it here left the driver a
+		 * dangling channel when the host rescinded the sub-channels
+		 * ahead of the primary. */
+		if (ch->ch_primary != ch && ch->ch_dev && ch->ch_dev->dv_driver)
+			continue;
 		if (dev && dev->dv_driver) {
 			kern_lock_release(sc->lock);
 			vmbus_detach_device(sc, dev);

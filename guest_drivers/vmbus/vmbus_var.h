@@ -135,6 +135,7 @@ struct vmbus_softc {
 	unsigned ndevs, devs_cap;
 	struct kern_task bus_task;            /* attach, sub-channels, rescinds */
 	bool attaching, attach_again;         /* attach pass under way / asked again */
+	bool stopping;                        /* vmbus_fini under way: attach nothing new */
 	struct vmbus_stats stats;
 	uint64_t cpu_intrs[VMBUS_MAX_CPUS];
 };
@@ -148,6 +149,7 @@ extern struct vmbus_driver *vmbus_drivers;
 /* vmbus_conn.c */
 int  vmbus_post(struct vmbus_softc *sc, const void *msg, uint32_t len);
 int  vmbus_wait(struct vmbus_softc *sc, struct kern_waitq *wq, bool (*cond)(void *), void *arg);
+void vmbus_detach_driver(struct vmbus_softc *sc, const struct vmbus_driver *drv);
 void vmbus_set_state(struct vmbus_softc *sc, enum vmbus_conn_state s);
 
 /* vmbus_msg.c */
