@@ -86,6 +86,11 @@ struct gk_runtime {
 	/* THREADS */
 	bool threads_started;
 	bool stopping;
+	/* Calls from outside the vCPUs (the runner's gk_runtime_call), FIFO,
+	 * under mu: vCPU 0 runs them only at its top level, never nested
+	 * above a task that waits, as inproc does (a teardown nested above
+	 * a waiting attach or rescan freed what that task used after). */
+	struct kern_task *top_head, *top_tail;
 
 	bool lost;                     /* host went away (atomic) */
 };

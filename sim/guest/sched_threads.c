@@ -78,6 +78,40 @@ static void idle(struct gk_runtime *rt, int cpu, uint64_t deadline)
 		t->ops->irq_drain(t, (uint32_t)cpu);
 }
 
+/* Take the oldest call from outside the vCPUs and mark it running on
+ * cpu, as gk_task_pop does for queued tasks.  Under mu. */
+static struct kern_task *top_pop(struct gk_runtime *rt, int cpu)
+{
+	struct gk_cpu *c = &rt->cpu[cpu];
+	struct kern_task *t = rt->top_head;
+	if (!t || c->nrunning >= GK_MAX_NEST)
+		return NULL;
+	rt->top_head = t->next;
+	if (!rt->top_head)
+		rt->top_tail = NULL;
+	t->next = NULL;
+	t->pending = false;
+	c->running[c->nrunning++] = t;
+	return t;
+}
+
+/* Remove t from the outside-call queue if it is still there.  Under mu. */
+static bool top_unlink(struct gk_runtime *rt, struct kern_task *t)
+{
+	struct kern_task *prev = NULL;
+	for (struct kern_task **pp = &rt->top_head; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			if (rt->top_tail == t)
+				rt->top_tail = prev;
+			t->next = NULL;
+			t->pending = false;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void *vcpu_main(void *arg)
 {
 	struct gk_cpu *c = arg;
@@ -87,6 +121,16 @@ static void *vcpu_main(void *arg)
 		service(rt, c->id);
 		if (stopping(rt))
 			break;
+		/* Here, and only here, nothing runs below us on this vCPU. */
+		if (c->id == 0) {
+			pthread_mutex_lock(&rt->mu);
+			struct kern_task *t = top_pop(rt, 0);
+			pthread_mutex_unlock(&rt->mu);
+			if (t) {
+				gk_task_run(rt, 0, t);
+				continue;
+			}
+		}
 		idle(rt, c->id, UINT64_MAX);
 	}
 	gk_tls_cpu = -1;
@@ -258,7 +302,20 @@ int gk_threads_call(struct gk_runtime *rt, int cpu, int (*fn)(void *arg, int cpu
 		return err;
 	struct gk_call cl = { .fn = fn, .arg = arg, .cpu = cpu, .caller = gk_tls_cpu };
 	kern_task_init(&cl.task, call_task, &cl);
-	kern_task_enqueue(cpu, &cl.task);
+	if (cl.caller < 0 && cpu == 0) {
+		/* From outside the guest (the runner): top level of vCPU 0 only. */
+		pthread_mutex_lock(&rt->mu);
+		cl.task.pending = true;
+		if (rt->top_tail)
+			rt->top_tail->next = &cl.task;
+		else
+			rt->top_head = &cl.task;
+		rt->top_tail = &cl.task;
+		pthread_mutex_unlock(&rt->mu);
+		gk_kick(rt, 0);
+	} else {
+		kern_task_enqueue(cpu, &cl.task);
+	}
 	if (cl.caller >= 0) {
 		/* A vCPU waiting for another keeps serving its own work, so two
 		 * vCPUs calling each other cannot deadlock.  The call struct is
@@ -280,7 +337,10 @@ int gk_threads_call(struct gk_runtime *rt, int cpu, int (*fn)(void *arg, int cpu
 	pthread_mutex_lock(&rt->mu);
 	while (!cl.done && !stopping(rt))
 		pthread_cond_wait(&rt->cv, &rt->mu);
+	bool unqueued = !cl.done && top_unlink(rt, &cl.task);
 	pthread_mutex_unlock(&rt->mu);
+	if (unqueued)
+		return -ENODEV;
 	if (!cl.done) {
 		kern_task_cancel(&cl.task);
 		return cl.done ? cl.rc : -ENODEV;
