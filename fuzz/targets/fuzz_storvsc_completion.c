@@ -8,7 +8,15 @@
  *   sel & 0x10   on the second channel
  *   sel & 0x20   WIN7 sizes for the next controller (applies at start)
  *   sel & 0x40   let 5 ms of guest time pass (retries, timeouts)
- * Invariants: no crash, every bio completes, no leak. */
+ *   sel & 0x80   an internal command (stv_cmd_run: CDB opcode arg, 512
+ *                bytes in (arg bit 0) or out when arg bit 1, else none)
+ *                runs in a task, and this record's packet is delivered
+ *                from a task above it while it waits (sel & 4: to the
+ *                command's own tid); unanswered, it times out
+ *   sel & 0xA0   (both) a target option instead: the guest's allocation
+ *                number arg from now fails (gk_alloc_fail_after); as the
+ *                first record it hits the controller's set-up
+ * Invariants: no crash, every bio and command completes, no leak. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +72,81 @@ static bool never(void *arg)
 	return false;
 }
 
+/* sel & 0x80: the command task and the packet task above it. */
+struct fz_cmd {
+	struct stv_ctrl *c;
+	struct stv_cmd cmd;
+	uint8_t data[512];
+	struct vmbus_pkt pk;
+	unsigned chan;
+	bool own_tid, ran;
+	int rc;
+	struct kern_task t_cmd, t_pkt;
+};
+
+static void fz_pkt_task(void *arg)
+{
+	struct fz_cmd *fc = arg;
+	if (fc->own_tid)
+		for (uint32_t i = 0; i < fc->c->nslots; i++)
+			if (fc->c->slots[i].r_cmd == &fc->cmd)
+				fc->pk.trans_id = stv_fuzz_tid(fc->c, i);
+	stv_fuzz_packet(fc->c, fc->chan, &fc->pk);
+}
+
+static void fz_cmd_task(void *arg)
+{
+	struct fz_cmd *fc = arg;
+	kern_task_enqueue(0, &fc->t_pkt); /* runs while the command waits */
+	fc->rc = stv_cmd_run(fc->c, &fc->cmd);
+	fc->ran = true;
+}
+
+static bool fz_cmd_ran(void *arg)
+{
+	return ((struct fz_cmd *)arg)->ran;
+}
+
+static void fz_command(struct stv_ctrl *c, uint8_t a, unsigned chan, bool own_tid,
+		       const struct vmbus_pkt *pk)
+{
+	static struct fz_cmd fc;
+	memset(&fc, 0, sizeof fc);
+	fc.c = c;
+	fc.cmd.cdb[0] = a;
+	fc.cmd.cdb_len = (a & 0x80) ? 16 : (a & 0x40) ? 10 : 6;
+	fc.cmd.data_in = (a & 1) ? VSTOR_DATA_READ : VSTOR_DATA_WRITE;
+	fc.cmd.len = (a & 3) ? sizeof fc.data : 0;
+	fc.cmd.buf = fc.data;
+	fc.pk = *pk;
+	fc.chan = chan;
+	fc.own_tid = own_tid;
+	kern_task_init(&fc.t_cmd, fz_cmd_task, &fc);
+	kern_task_init(&fc.t_pkt, fz_pkt_task, &fc);
+	kern_task_enqueue(0, &fc.t_cmd);
+	/* The tasks run on top of this wait; the command is bounded by the
+	 * driver's own timeout, so this returns with it done. */
+	if (kern_wait(NULL, fz_cmd_ran, &fc, 10000000000ull) != 0 || (fc.rc == 0 && !fc.cmd.done))
+		abort();
+	/* A command refused at once (no memory) never waited: its packet
+	 * task is still queued and must not run after the controller. */
+	kern_task_cancel(&fc.t_pkt);
+}
+
 static int fz_run(void *arg)
 {
 	struct fz_in *in = arg;
 	static uint8_t buf[16 + 4096 + 8];
 	size_t pages = gk_dma_pages_used();
 	bool win7 = in->size && (in->data[0] & 0x20);
+	bool nomem_first = in->size >= 2 && (in->data[0] & 0xA0) == 0xA0;
+	if (nomem_first)
+		gk_alloc_fail_after(in->data[1]);
 	struct stv_ctrl *c = stv_fuzz_ctrl_new(win7 ? VSTOR_VERSION_WIN7 : VSTOR_VERSION_WIN10);
+	if (!c && nomem_first && gk_alloc_failed()) {
+		gk_alloc_fail_after(-1);
+		return 0;
+	}
 	if (!c)
 		abort();
 	size_t off = 0;
@@ -78,6 +154,11 @@ static int fz_run(void *arg)
 		uint8_t sel = in->data[off], a = in->data[off + 1];
 		uint32_t len = (uint32_t)in->data[off + 2] | (uint32_t)in->data[off + 3] << 8;
 		off += 4;
+		if ((sel & 0xA0) == 0xA0) {
+			if (off > 4 || !nomem_first)
+				gk_alloc_fail_after(a);
+			continue;
+		}
 		if (len > in->size - off)
 			len = (uint32_t)(in->size - off);
 		if (len > 4096)
@@ -103,10 +184,14 @@ static int fz_run(void *arg)
 			.payload = buf + 16,
 			.payload_len = plen,
 		};
-		stv_fuzz_packet(c, (sel & 0x10) ? 1 : 0, &pk);
+		if (sel & 0x80)
+			fz_command(c, a, (sel & 0x10) ? 1 : 0, sel & 4, &pk);
+		else
+			stv_fuzz_packet(c, (sel & 0x10) ? 1 : 0, &pk);
 		if (sel & 0x40)
 			kern_wait(NULL, never, NULL, 5000000);
 	}
+	gk_alloc_fail_after(-1);
 	stv_fuzz_ctrl_free(c);
 	if (gk_dma_pages_used() != pages)
 		abort();
