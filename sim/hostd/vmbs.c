@@ -30,6 +30,17 @@ void *vmbs_zalloc(size_t size)
 	return calloc(1, size ? size : 1);
 }
 
+/* Like vmbs_zalloc (and counted by the same failure hook), not zeroed: for
+ * scratch buffers that are always written before they are read. */
+void *vmbs_malloc(size_t size)
+{
+	if (vmbs_fail_countdown == 0)
+		return NULL;
+	if (vmbs_fail_countdown > 0)
+		vmbs_fail_countdown--;
+	return malloc(size ? size : 1);
+}
+
 void vmbs_free(void *ptr)
 {
 	free(ptr);

@@ -129,6 +129,7 @@ struct vmbs {
 
 /* vmbs.c */
 void *vmbs_zalloc(size_t size);
+void *vmbs_malloc(size_t size);   /* not zeroed; same failure hook */
 void  vmbs_free(void *ptr);
 void  vmbs_trace(const struct vmbs *vb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
