@@ -4,9 +4,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hyperv/vstor.h"
@@ -366,33 +369,77 @@ int devspec_resolve(struct devspec *d, const char *in_dir, const char *out_dir)
 	return rc;
 }
 
-static int check_image(const struct devspec_disk *dd, char *err, size_t errlen)
+int devspec_check_image(const char *image, uint32_t sector, bool read_only, const char *root,
+			char *err, size_t errlen)
+{
+	char real[PATH_MAX], rroot[PATH_MAX];
+	if (!realpath(image, real)) {
+		int e = errno;
+		snprintf(err, errlen, "image %s: %s", image, strerror(e));
+		return -e;
+	}
+	if (root) {
+		if (!realpath(root, rroot)) {
+			int e = errno;
+			snprintf(err, errlen, "image directory %s: %s", root, strerror(e));
+			return -e;
+		}
+		/* Symlinks and ".." resolved: the file itself must be under
+		 * the root, not just the name. */
+		size_t n = strlen(rroot);
+		bool inside = strcmp(rroot, "/") == 0 ||
+			      (strncmp(real, rroot, n) == 0 && (real[n] == '/' || !real[n]));
+		if (!inside) {
+			snprintf(err, errlen, "image %s is %s, outside %s (where this run's images must be)",
+				 image, real, rroot);
+			return -EACCES;
+		}
+	}
+	struct stat st;
+	if (stat(real, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "image %s: not a regular file (FIFOs, directories and devices "
+			 "are refused)", image);
+		return -EINVAL;
+	}
+	/* O_NONBLOCK: a FIFO swapped in since must not block the open; the
+	 * fstat below refuses it. */
+	int fd = open(real, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "image %s: %s", image, strerror(e));
+		return -e;
+	}
+	int rc = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "image %s: not a regular file (FIFOs, directories and devices "
+			 "are refused)", image);
+		rc = -EINVAL;
+	} else if (st.st_size < (off_t)sector) {
+		snprintf(err, errlen, "image %s: smaller than one sector", image);
+		rc = -EINVAL;
+	} else if (st.st_size % sector) {
+		snprintf(err, errlen, "image %s: %lld bytes is not a multiple of the %u-byte sector",
+			 image, (long long)st.st_size, sector);
+		rc = -EINVAL;
+	}
+	close(fd);
+	return rc;
+}
+
+static int check_disk(const struct devspec_disk *dd, const char *root, char *err, size_t errlen)
 {
 	if (!dd->image[0])
 		return 0;
-	int fd = open(dd->image, (dd->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "image %s: %s", dd->image, strerror(e));
-		return -e;
-	}
-	off_t size = lseek(fd, 0, SEEK_END);
-	close(fd);
-	if (size < (off_t)dd->sector) {
-		snprintf(err, errlen, "image %s: %s", dd->image,
-			 size < 0 ? strerror(errno) : "smaller than one sector");
-		return -EINVAL;
-	}
-	return 0;
+	return devspec_check_image(dd->image, dd->sector, dd->read_only, root, err, errlen);
 }
 
-int devspec_check_files(const struct devspec *d, char *err, size_t errlen)
+int devspec_check_files(const struct devspec *d, const char *root, char *err, size_t errlen)
 {
 	int rc = 0;
 	for (unsigned i = 0; i < d->nluns && !rc; i++)
-		rc = check_image(&d->luns[i].disk, err, errlen);
+		rc = check_disk(&d->luns[i].disk, root, err, errlen);
 	if (!rc && d->ata)
-		rc = check_image(&d->ata_disk, err, errlen);
+		rc = check_disk(&d->ata_disk, root, err, errlen);
 	return rc;
 }
 

@@ -92,9 +92,15 @@ void devspec_err_format(const struct devspec_err *e, char *buf, size_t cap);
 /* Make relative image paths relative to 'in_dir' and pcap paths relative
  * to 'out_dir', both absolute.  -ENAMETOOLONG. */
 int devspec_resolve(struct devspec *d, const char *in_dir, const char *out_dir);
-/* Check that every image file exists and can be opened as asked:
- * 0 or -errno with "image PATH: why" in err. */
-int devspec_check_files(const struct devspec *d, char *err, size_t errlen);
+/* Check one image file (an absolute path): it exists, resolves (symlinks
+ * and ".." followed) to a place under 'root' when root is not NULL, is a
+ * regular file (no FIFO, directory or device), opens as asked, and holds
+ * a whole number of sectors, at least one.  0 or -errno with
+ * "image PATH: why" in err. */
+int devspec_check_image(const char *image, uint32_t sector, bool read_only, const char *root,
+			char *err, size_t errlen);
+/* devspec_check_image for every image of d. */
+int devspec_check_files(const struct devspec *d, const char *root, char *err, size_t errlen);
 
 /* The JSON form back (for the control socket).  New reference or NULL. */
 json_t *devspec_to_json(const struct devspec *d);

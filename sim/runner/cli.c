@@ -26,7 +26,7 @@
 const char cli_usage_text[] =
 	"usage: hvsim run [options] FILE|DIR...   run scenarios\n"
 	"       hvsim replay --seed N FILE        re-run one failing seed, verbose\n"
-	"       hvsim check FILE|DIR...           validate scenarios only\n"
+	"       hvsim check [--image-root DIR] FILE|DIR...   validate scenarios only\n"
 	"       hvsim list [steps|commands]       profiles, scenarios, step kinds, host commands\n"
 	"       hvsim ctl [--control PATH] CMD [KEY=VALUE...]   talk to a running hvsim-hostd\n"
 	"       hvsim --help | --version\n"
@@ -46,6 +46,8 @@ const char cli_usage_text[] =
 	"  --capture DIR         write DIR/vmbus.pcapng (VMBus messages and ring packets)\n"
 	"                        and DIR/hn<i>.pcap (NIC frames); several runs: one\n"
 	"                        DIR/<scenario>-seed<N>/ each (tools/wireshark/hvsim_vmbus.lua)\n"
+	"  --image-root DIR      disk images may come from under DIR (default: each\n"
+	"                        scenario's own directory; nothing outside is opened)\n"
 	"  --job-timeout S       wall seconds before a run counts as hung and is stopped\n"
 	"                        (default: 30 + twice the scenario's time limit)\n"
 	"  -v, --verbose         more detail (twice: debug logs of guest and daemon)\n"
@@ -77,6 +79,15 @@ int cli_parse_u64(const char *s, uint64_t *out)
 
 static int cmd_check(int argc, char **argv)
 {
+	struct scenario_load_opts lo = { .image_root = NULL };
+	/* hvsim check [--image-root DIR] FILE|DIR... */
+	while (argc > 0 && strcmp(argv[0], "--image-root") == 0) {
+		if (argc < 2)
+			return cli_usage_error("option %s needs a value", argv[0]);
+		lo.image_root = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
 	struct file_list fl = { .n = 0 };
 	int rc = cli_collect(&fl, argc, argv);
 	if (rc) {
@@ -85,7 +96,7 @@ static int cmd_check(int argc, char **argv)
 	}
 	for (size_t i = 0; i < fl.n; i++) {
 		char err[1024];
-		struct scenario *s = scenario_load(fl.path[i], err, sizeof err);
+		struct scenario *s = scenario_load_with(fl.path[i], &lo, err, sizeof err);
 		if (!s) {
 			fprintf(stderr, "%s\n", err);
 			rc = 2;
@@ -162,7 +173,7 @@ int hvsim_main(int argc, char **argv)
 	if (strcmp(cmd, "ctl") == 0)
 		return cli_ctl(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0) {
-		if (argc > 2 && argv[2][0] == '-' && argv[2][1])
+		if (argc > 2 && argv[2][0] == '-' && argv[2][1] && strcmp(argv[2], "--image-root"))
 			return cli_usage_error("unknown option \"%s\"", argv[2]);
 		return cmd_check(argc - 2, argv + 2);
 	}

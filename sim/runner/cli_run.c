@@ -35,6 +35,7 @@ struct cli_run_opts {
 	bool tap;
 	bool replay;
 	unsigned job_timeout_s;    /* --job-timeout; 0: from each scenario's limit */
+	struct scenario_load_opts load;
 	char capture_abs[4096];    /* --capture made absolute (the daemon has another cwd) */
 };
 
@@ -68,6 +69,7 @@ static int parse_opts(int argc, char **argv, struct cli_run_opts *o)
 		{ "hostd", required_argument, NULL, 'H' },
 		{ "capture", required_argument, NULL, 'C' },
 		{ "job-timeout", required_argument, NULL, 'W' },
+		{ "image-root", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -150,6 +152,11 @@ static int parse_opts(int argc, char **argv, struct cli_run_opts *o)
 				return cli_usage_error("--job-timeout wants seconds in 1..86400, not \"%s\"",
 						       optarg);
 			o->job_timeout_s = (unsigned)v;
+			break;
+		case 'I':
+			if (!optarg[0])
+				return cli_usage_error("%s", "--image-root wants a directory");
+			o->load.image_root = optarg;
 			break;
 		case 'v':
 			o->ro.session.verbose++;
@@ -436,7 +443,7 @@ int cli_run(int argc, char **argv)
 	}
 	for (size_t i = 0; i < fl.n; i++) {
 		char err[1024];
-		sc[i] = scenario_load(fl.path[i], err, sizeof err);
+		sc[i] = scenario_load_with(fl.path[i], &o.load, err, sizeof err);
 		if (!sc[i]) {
 			fprintf(stderr, "%s\n", err);
 			rc = 2;

@@ -73,9 +73,9 @@ static void parse_guest(struct scn_vctx *v, json_t *root, struct scenario *s)
 /* The devices section has one parser shared with hvsim-hostd (devspec.c);
  * its error path is spliced under ours so the line number is right.  A
  * scenario read from a file has its paths made absolute (images relative
- * to the file, captures to the working directory) and its images checked
+ * to the file, pcaps to the working directory) and its images checked
  * before anything runs. */
-static void parse_devices(struct scn_vctx *v, json_t *root, struct scenario *s, bool from_file)
+static void parse_devices(struct scn_vctx *v, json_t *root, struct scenario *s)
 {
 	json_t *dev = scn_want_object(v, root, "devices", false);
 	if (!dev)
@@ -92,21 +92,46 @@ static void parse_devices(struct scn_vctx *v, json_t *root, struct scenario *s, 
 		scn_fail(v, "%s", e.msg);
 		return;
 	}
-	if (from_file) {
-		char dir[sizeof s->path], cwd[PATH_MAX];
-		snprintf(dir, sizeof dir, "%s", s->path);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			snprintf(dir, sizeof dir, ".");
-		char why[512];
-		if (!getcwd(cwd, sizeof cwd))
-			scn_fail(v, "cannot read the working directory: %s", strerror(errno));
-		else if (devspec_resolve(&s->dev, dir, cwd) != 0)
-			scn_fail(v, "a path is too long once made absolute");
-		else if (devspec_check_files(&s->dev, why, sizeof why) != 0)
-			scn_fail(v, "%s", why);
+	/* Files the run writes stay below the working directory; images
+	 * resolve from the scenario's directory and stay under the image
+	 * root (RELIABILITY 5.11, row 106). */
+	for (unsigned i = 0; i < s->dev.nnics && !v->failed; i++) {
+		struct devspec_nic *n = &s->dev.nics[i];
+		if (!n->pcap[0])
+			continue;
+		char abs[DEVSPEC_PATH_MAX];
+		scn_push_key(v, "nics");
+		scn_push_index(v, i);
+		scn_push_key(v, "pcap");
+		if (scn_out_path(v, n->pcap, abs, sizeof abs))
+			memcpy(n->pcap, abs, sizeof abs);
+		scn_pop(v);
+		scn_pop(v);
+		scn_pop(v);
+	}
+	for (unsigned i = 0; i < s->dev.nluns && !v->failed; i++) {
+		struct devspec_disk *dd = &s->dev.luns[i].disk;
+		if (!dd->image[0])
+			continue;
+		char abs[DEVSPEC_PATH_MAX];
+		scn_push_key(v, "scsi");
+		scn_push_key(v, "luns");
+		scn_push_index(v, i);
+		scn_push_key(v, "image");
+		if (scn_image_path(v, dd->image, dd->sector, dd->read_only, abs, sizeof abs))
+			memcpy(dd->image, abs, sizeof abs);
+		for (int k = 0; k < 4; k++)
+			scn_pop(v);
+	}
+	if (s->dev.ata && s->dev.ata_disk.image[0] && !v->failed) {
+		struct devspec_disk *dd = &s->dev.ata_disk;
+		char abs[DEVSPEC_PATH_MAX];
+		scn_push_key(v, "ata");
+		scn_push_key(v, "image");
+		if (scn_image_path(v, dd->image, dd->sector, dd->read_only, abs, sizeof abs))
+			memcpy(dd->image, abs, sizeof abs);
+		scn_pop(v);
+		scn_pop(v);
 	}
 	scn_pop(v);
 }
@@ -213,7 +238,8 @@ static void parse_steps(struct scn_vctx *v, json_t *root, struct scenario *s)
 }
 
 static struct scenario *parse_text(const char *name, const char *text, size_t len,
-				   bool from_file, char *err, size_t errlen)
+				   bool from_file, const struct scenario_load_opts *o, char *err,
+				   size_t errlen)
 {
 	static const char *const keys[] = { "name", "description", "host", "guest",
 					    "devices", "limits", "steps", NULL };
@@ -242,7 +268,24 @@ static struct scenario *parse_text(const char *name, const char *text, size_t le
 	}
 	snprintf(s->path, sizeof s->path, "%s", name);
 	v.s = s;
-	if (!json_is_object(root)) {
+	char dir[sizeof s->path], cwd[PATH_MAX];
+	if (from_file) {
+		snprintf(dir, sizeof dir, "%s", name);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof dir, ".");
+		v.dir = dir;
+		v.image_root = o && o->image_root ? o->image_root : dir;
+		if (getcwd(cwd, sizeof cwd))
+			v.cwd = cwd;
+		else
+			scn_fail(&v, "cannot read the working directory: %s", strerror(errno));
+	}
+	if (v.failed) {
+		/* reported */
+	} else if (!json_is_object(root)) {
 		scn_fail(&v, "the top level must be an object, not %s", scn_json_kind(root));
 	} else if (scn_max_depth(root, 0) > SCN_MAX_DEPTH) {
 		scn_fail(&v, "nested deeper than %u levels", SCN_MAX_DEPTH);
@@ -251,7 +294,7 @@ static struct scenario *parse_text(const char *name, const char *text, size_t le
 		scn_get_string(&v, root, "description", s->description, sizeof s->description, false);
 		parse_host(&v, root, s);
 		parse_guest(&v, root, s);
-		parse_devices(&v, root, s, from_file);
+		parse_devices(&v, root, s);
 		parse_limits(&v, root, s);
 		parse_steps(&v, root, s);
 	}
@@ -270,10 +313,16 @@ static struct scenario *parse_text(const char *name, const char *text, size_t le
 struct scenario *scenario_parse(const char *name, const char *text, size_t len,
 				char *err, size_t errlen)
 {
-	return parse_text(name, text, len, false, err, errlen);
+	return parse_text(name, text, len, false, NULL, err, errlen);
 }
 
 struct scenario *scenario_load(const char *path, char *err, size_t errlen)
+{
+	return scenario_load_with(path, NULL, err, errlen);
+}
+
+struct scenario *scenario_load_with(const char *path, const struct scenario_load_opts *o,
+				    char *err, size_t errlen)
 {
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse
 	 * anything but a regular file right after. */
@@ -315,7 +364,7 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	buf[n] = '\0';
-	struct scenario *s = parse_text(path, buf, n, true, err, errlen);
+	struct scenario *s = parse_text(path, buf, n, true, o, err, errlen);
 	free(buf);
 	return s;
 }

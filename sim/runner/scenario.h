@@ -55,6 +55,14 @@ struct scenario {
 /* Load and validate 'path'.  On failure returns NULL and writes one line
  * "FILE:LINE: JSON-PATH: reason" into err.  Free with scenario_free. */
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
+struct scenario_load_opts {
+	/* Disk images must resolve to a file under this directory (default:
+	 * the scenario's own directory): a scenario from elsewhere cannot
+	 * open the host's files. */
+	const char *image_root;
+};
+struct scenario *scenario_load_with(const char *path, const struct scenario_load_opts *o,
+				    char *err, size_t errlen);
 /* The same from a buffer ('name' only labels errors). */
 struct scenario *scenario_parse(const char *name, const char *text, size_t len,
 				char *err, size_t errlen);

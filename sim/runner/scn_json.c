@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/devices/devspec.h"
+
 void scn_push_key(struct scn_vctx *v, const char *key)
 {
 	if (v->depth < sizeof v->path / sizeof v->path[0])
@@ -340,5 +342,58 @@ bool scn_get_errno(struct scn_vctx *v, json_t *obj, const char *key, int *out)
 	if (!scn_get_enum(v, obj, key, names, false, &i))
 		return false;
 	*out = values[i];
+	return true;
+}
+
+bool scn_out_path(struct scn_vctx *v, const char *in, char *out, size_t cap)
+{
+	if (!in[0]) {
+		scn_fail(v, "must not be empty");
+		return false;
+	}
+	if (!v->cwd) {
+		snprintf(out, cap, "%s", in);
+		return true;
+	}
+	if (in[0] == '/') {
+		scn_fail(v, "\"%s\" must be relative: a scenario writes only below the working "
+			 "directory", in);
+		return false;
+	}
+	for (const char *p = in; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			scn_fail(v, "\"%s\" must not climb out with \"..\": a scenario writes only "
+				 "below the working directory", in);
+			return false;
+		}
+		p += n;
+		p += strspn(p, "/");
+	}
+	int n = snprintf(out, cap, "%s/%s", v->cwd, in);
+	if (n < 0 || (size_t)n >= cap) {
+		scn_fail(v, "\"%s\" is too long once made absolute", in);
+		return false;
+	}
+	return true;
+}
+
+bool scn_image_path(struct scn_vctx *v, const char *in, uint32_t sector, bool read_only,
+		    char *out, size_t cap)
+{
+	if (!v->dir) {
+		snprintf(out, cap, "%s", in);
+		return true;
+	}
+	int n = in[0] == '/' ? snprintf(out, cap, "%s", in) : snprintf(out, cap, "%s/%s", v->dir, in);
+	if (n < 0 || (size_t)n >= cap) {
+		scn_fail(v, "\"%s\" is too long once made absolute", in);
+		return false;
+	}
+	char why[512];
+	if (devspec_check_image(out, sector, read_only, v->image_root, why, sizeof why) != 0) {
+		scn_fail(v, "%s", why);
+		return false;
+	}
 	return true;
 }

@@ -23,6 +23,10 @@ struct scn_vctx {
 	size_t      errlen;
 	bool        failed;
 	struct scenario *s;       /* being built: sections parsed so far */
+	/* Read from a file: relative image paths are taken from 'dir' and
+	 * must stay under 'image_root'; files the run writes (captures,
+	 * pcaps) go under 'cwd'.  NULL when parsed from a buffer. */
+	const char *dir, *image_root, *cwd;
 };
 
 void scn_push_key(struct scn_vctx *v, const char *key);
@@ -31,6 +35,16 @@ void scn_pop(struct scn_vctx *v);
 /* Record the first error at the current path; later ones are dropped. */
 __attribute__((format(printf, 2, 3)))
 void scn_fail(struct scn_vctx *v, const char *fmt, ...);
+/* A path the run writes to (a capture directory, a NIC's pcap): relative,
+ * no ".." component, made absolute under v->cwd into out (cap bytes).
+ * False with the reason recorded at the current path.  From a buffer
+ * (v->cwd NULL) the path is copied as given. */
+bool scn_out_path(struct scn_vctx *v, const char *in, char *out, size_t cap);
+/* An image a scenario names: made absolute from v->dir and checked
+ * (devspec_check_image: under v->image_root, a regular file of whole
+ * sectors).  False with the reason recorded. */
+bool scn_image_path(struct scn_vctx *v, const char *in, uint32_t sector, bool read_only,
+		    char *out, size_t cap);
 /* The line of the current path in the file. */
 unsigned scn_line(const struct scn_vctx *v);
 const char *scn_json_kind(const json_t *j);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/devices/devspec.h"
 #include "sim/devices/hostcmd.h"
 #include "sim/guest/guest_actions.h"
 #include "sim/runner/run_var.h"
@@ -21,6 +22,38 @@ struct scn_host {
 	uint64_t within_ms;     /* host_expect */
 	char     expect_error[256]; /* host: must fail with a reason containing this */
 };
+
+/* Paths in host commands follow the scenario's rules, not the control
+ * socket's (which wants absolute paths from a trusted operator): an image
+ * ("scsi.add") is taken from the scenario's directory and must stay under
+ * the image root; what the run writes ("capture.start" dir, "nic.add"
+ * pcap) stays below the working directory. */
+static void fix_paths(struct scn_vctx *v, json_t *req)
+{
+	static const char *const out_keys[] = { "dir", "pcap", NULL };
+	char abs[DEVSPEC_PATH_MAX];
+	for (const char *const *k = out_keys; *k; k++) {
+		json_t *p = json_object_get(req, *k);
+		if (!json_is_string(p))
+			continue;
+		scn_push_key(v, *k);
+		if (scn_out_path(v, json_string_value(p), abs, sizeof abs))
+			json_object_set_new(req, *k, json_string(abs));
+		scn_pop(v);
+	}
+	json_t *img = json_object_get(req, "image");
+	if (json_is_string(img)) {
+		json_t *sec = json_object_get(req, "sector");
+		json_int_t sector = json_is_integer(sec) ? json_integer_value(sec) : 512;
+		if (sector != 512 && sector != 4096)
+			sector = 512; /* the command refuses it; the file check needs a size */
+		scn_push_key(v, "image");
+		if (scn_image_path(v, json_string_value(img), (uint32_t)sector,
+				   json_is_true(json_object_get(req, "read_only")), abs, sizeof abs))
+			json_object_set_new(req, "image", json_string(abs));
+		scn_pop(v);
+	}
+}
 
 /* The command must exist and take these keys: checked before anything runs. */
 static void parse_cmd(struct scn_vctx *v, json_t *body, const char *const *extra,
@@ -66,6 +99,8 @@ static void parse_cmd(struct scn_vctx *v, json_t *body, const char *const *extra
 		json_object_del(h->req, *k);
 	if (!h->req)
 		scn_fail(v, "out of memory");
+	else
+		fix_paths(v, h->req);
 }
 
 static void parse_host(struct scn_vctx *v, json_t *body, void *args)

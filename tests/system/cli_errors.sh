@@ -44,6 +44,39 @@ mkfifo "$tmp/fifo.json"
 check 2 "not a regular file" -- check "$tmp/fifo.json"
 head -c 2000000 /dev/zero | tr '\0' ' ' >"$tmp/big.json"
 check 2 "at most" -- check "$tmp/big.json"
+# RELIABILITY 106: a scenario opens images only under its own directory
+# (or --image-root), only regular files of whole sectors, and writes only
+# below the working directory.
+mkdir -p "$tmp/scn" "$tmp/other"
+truncate -s 1M "$tmp/scn/in.img" "$tmp/other/out.img"
+truncate -s 1000 "$tmp/scn/odd.img"
+ln -s "$tmp/other/out.img" "$tmp/scn/link.img"
+mkfifo "$tmp/scn/fifo.img"
+lun() { printf '{"devices": {"scsi": {"luns": [{"lun": 0, "image": "%s"}]}}, "steps": [{"boot": {}}]}\n' "$1" >"$tmp/scn/$2.json"; }
+host() { printf '{"steps": [{"boot": {}}, {"host": %s}]}\n' "$1" >"$tmp/scn/$2.json"; }
+lun in.img ok-in; lun ../other/out.img up; lun "$tmp/other/out.img" abs; lun link.img link
+lun fifo.img fifo; lun /dev/zero zero; lun odd.img odd; lun . dir
+check 0 "ok   $tmp/scn/ok-in.json" -- check "$tmp/scn/ok-in.json"
+check 2 "outside $tmp/scn" -- check "$tmp/scn/up.json"
+check 2 "\$.devices.scsi.luns[0].image: image $tmp/other/out.img is" -- check "$tmp/scn/abs.json"
+check 2 "outside" -- run "$tmp/scn/link.json"
+check 0 "ok   $tmp/scn/link.json" -- check --image-root "$tmp" "$tmp/scn/link.json"
+check 2 "not a regular file" -- check "$tmp/scn/fifo.json"
+check 2 "outside" -- check "$tmp/scn/zero.json"
+check 2 "not a regular file" -- check --image-root / "$tmp/scn/zero.json"
+check 2 "not a multiple of the 512-byte sector" -- check "$tmp/scn/odd.json"
+check 2 "not a regular file" -- check "$tmp/scn/dir.json"
+check 2 "needs a value" -- check --image-root
+host '{"cmd": "scsi.add", "lun": 1, "image": "/etc/passwd"}' hostimg
+check 2 "\$.steps[1].host.image: image /etc/passwd is" -- check "$tmp/scn/hostimg.json"
+host '{"cmd": "capture.start", "dir": "/tmp"}' capabs
+check 2 "must be relative" -- check "$tmp/scn/capabs.json"
+host '{"cmd": "nic.add", "pcap": "a/../../x.pcap"}' pcapup
+check 2 "must not climb out" -- check "$tmp/scn/pcapup.json"
+printf '{"devices": {"nics": [{"pcap": "/tmp/x.pcap"}]}, "steps": [{"boot": {}}]}\n' >"$tmp/scn/nicpcap.json"
+check 2 "\$.devices.nics[0].pcap" -- check "$tmp/scn/nicpcap.json"
+check 2 "--image-root wants a directory" -- run --image-root "" "$tmp/scn/ok-in.json"
+check 0 "PASS" -- run "$tmp/scn/ok-in.json"
 check 0 "ok   $src/scenarios/boot.json" -- check "$src/scenarios/boot.json"
 check 0 "ws2008r2" -- list
 check 0 "synthetic SCSI controller" -- list

@@ -8,9 +8,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -127,6 +129,16 @@ static void test_devspec__json_form__round_trips(void **state)
 	free(b);
 }
 
+static int truncate_new(const char *path, off_t size)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	int rc = ftruncate(fd, size);
+	close(fd);
+	return rc;
+}
+
 static void test_devspec__relative_paths__resolved_and_checked(void **state)
 {
 	(void)state;
@@ -139,7 +151,7 @@ static void test_devspec__relative_paths__resolved_and_checked(void **state)
 	assert_string_equal(d->nics[0].pcap, "/out/out.pcap");
 	assert_string_equal(d->luns[0].disk.image, "/in/disk.img");
 	assert_string_equal(d->luns[1].disk.image, "/abs/x.img");
-	assert_int_equal(devspec_check_files(d, why, sizeof why), -ENOENT);
+	assert_int_equal(devspec_check_files(d, NULL, why, sizeof why), -ENOENT);
 	assert_non_null(strstr(why, "/in/disk.img"));
 
 	/* An image that exists passes; an empty one is refused. */
@@ -148,10 +160,10 @@ static void test_devspec__relative_paths__resolved_and_checked(void **state)
 	assert_true(fd >= 0);
 	snprintf(d->luns[0].disk.image, sizeof d->luns[0].disk.image, "%s", path);
 	d->nluns = 1;
-	assert_int_equal(devspec_check_files(d, why, sizeof why), -EINVAL);
+	assert_int_equal(devspec_check_files(d, NULL, why, sizeof why), -EINVAL);
 	assert_non_null(strstr(why, "smaller than one sector"));
 	assert_int_equal(ftruncate(fd, 1 << 20), 0);
-	assert_int_equal(devspec_check_files(d, why, sizeof why), 0);
+	assert_int_equal(devspec_check_files(d, NULL, why, sizeof why), 0);
 	close(fd);
 	unlink(path);
 
@@ -163,6 +175,57 @@ static void test_devspec__relative_paths__resolved_and_checked(void **state)
 				    sizeof why), 0);
 	assert_int_equal(devspec_resolve(d, longdir, "/"), -ENAMETOOLONG);
 	free(d);
+}
+
+/* RELIABILITY row 106: only regular files of whole sectors under the root. */
+static void test_devspec__image_outside_root_or_not_a_file__refused(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/hvsim-imgroot-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	char in[600], out[600], link_out[600], link_in[600], fifo[600], sub[600], odd[600],
+		dotdot[700], why[512];
+	snprintf(in, sizeof in, "%s/in.img", root);
+	snprintf(sub, sizeof sub, "%s/sub", root);
+	snprintf(out, sizeof out, "%s-outside.img", root);
+	snprintf(link_out, sizeof link_out, "%s/to-outside.img", root);
+	snprintf(link_in, sizeof link_in, "%s/to-in.img", root);
+	snprintf(fifo, sizeof fifo, "%s/fifo.img", root);
+	snprintf(odd, sizeof odd, "%s/odd.img", root);
+	snprintf(dotdot, sizeof dotdot, "%s/sub/../../%s", root, strrchr(out, '/') + 1);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(truncate_new(in, 1 << 20), 0);
+	assert_int_equal(truncate_new(out, 1 << 20), 0);
+	assert_int_equal(truncate_new(odd, 4096 + 100), 0);
+	assert_int_equal(symlink(out, link_out), 0);
+	assert_int_equal(symlink(in, link_in), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	assert_int_equal(devspec_check_image(in, 512, false, root, why, sizeof why), 0);
+	assert_int_equal(devspec_check_image(link_in, 4096, true, root, why, sizeof why), 0);
+	assert_int_equal(devspec_check_image(out, 512, false, root, why, sizeof why), -EACCES);
+	assert_non_null(strstr(why, "outside"));
+	assert_int_equal(devspec_check_image(link_out, 512, false, root, why, sizeof why), -EACCES);
+	assert_int_equal(devspec_check_image(dotdot, 512, false, root, why, sizeof why), -EACCES);
+	assert_int_equal(devspec_check_image("/dev/zero", 512, true, root, why, sizeof why), -EACCES);
+	/* Without a root the file's kind still counts. */
+	assert_int_equal(devspec_check_image("/dev/zero", 512, true, NULL, why, sizeof why), -EINVAL);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(devspec_check_image(fifo, 512, false, root, why, sizeof why), -EINVAL);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(devspec_check_image(sub, 512, true, root, why, sizeof why), -EINVAL);
+	assert_int_equal(devspec_check_image(odd, 512, false, root, why, sizeof why), -EINVAL);
+	assert_non_null(strstr(why, "not a multiple of the 512-byte sector"));
+	assert_int_equal(devspec_check_image(in, 4096, false, "/", why, sizeof why), 0);
+
+	unlink(link_out);
+	unlink(link_in);
+	unlink(fifo);
+	unlink(odd);
+	unlink(in);
+	unlink(out);
+	rmdir(sub);
+	rmdir(root);
 }
 
 static void test_devspec__host_config__follows_the_profile(void **state)
@@ -246,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_devspec__bad_inputs__path_and_reason),
 		cmocka_unit_test(test_devspec__json_form__round_trips),
 		cmocka_unit_test(test_devspec__relative_paths__resolved_and_checked),
+		cmocka_unit_test(test_devspec__image_outside_root_or_not_a_file__refused),
 		cmocka_unit_test(test_devspec__host_config__follows_the_profile),
 		cmocka_unit_test(test_devspec__luns__attached_to_the_controller),
 	};
