@@ -8,7 +8,8 @@
  * requests run in order against that host, with the host pumped and time
  * moved 1 ms after each.  The host is created and destroyed per input.
  * Paths: a request whose "dir", "pcap" or "image" is not one of the fixed
- * names under FZ_DIR (created here), or whose "size_mb" exceeds
+ * names under FZ_DIR (created here) or a relative one the commands refuse
+ * ("", "rel"), or whose "size_mb" exceeds
  * FZ_MAX_MB, is not run: the commands create directories and files
  * wherever they are told, and a memory disk costs the RAM it is given.
  * Invariants: every request gets a reply object with a boolean "ok"; a
@@ -68,8 +69,11 @@ static void fz_devs_init(void)
 /* May this request run?  Only paths the fixture owns, only small disks. */
 static bool fz_allowed(const char *text, size_t len)
 {
+	/* "" and "rel" are refused before any file is touched; none.img is
+	 * never created. */
 	static const char *const paths[] = { FZ_DIR, FZ_DIR "/cap", FZ_DIR "/hn.pcap",
-					     FZ_DIR "/disk.img", NULL };
+					     FZ_DIR "/disk.img", FZ_DIR "/none.img", "", "rel",
+					     NULL };
 	json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 	bool ok = true;
 	if (json_is_object(req)) {
