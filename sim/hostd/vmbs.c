@@ -487,7 +487,8 @@ bool vmbs_pump(struct vmbs *vb)
 	vmbs_monitor_poll(vb);
 
 	bool more = false;
-	for (uint32_t w = 0; w < VMBUS_RELID_LIMIT / 64; w++) {
+	/* Only channels set pending bits, so none lies past vb_relid_end. */
+	for (uint32_t w = 0; w < (vb->vb_relid_end + 63) / 64; w++) {
 		uint64_t bits = vb->vb_pending[w];
 		vb->vb_pending[w] = 0;
 		while (bits) {

@@ -34,7 +34,7 @@ static bool vmbs_page_ok(const struct vmbs *vb, uint64_t gpa)
 void vmbs_bus_reset(struct vmbs *vb)
 {
 	/* Close first, so devices see close() before any channel goes away. */
-	for (uint32_t r = 1; r < VMBUS_RELID_LIMIT; r++) {
+	for (uint32_t r = 1; r < vb->vb_relid_end; r++) {
 		struct vmbs_chan *ch = vb->vb_chan[r];
 		if (ch && ch->ch_state != VMBS_CHS_CLOSED)
 			vmbs_chan_shutdown(ch);
@@ -42,12 +42,12 @@ void vmbs_bus_reset(struct vmbs *vb)
 	vmbs_gpadl_free_all(vb, NULL);
 	/* Sub-channels belong to the connection (the device protocol asked for
 	 * them); removed devices were only waiting for their relids. */
-	for (uint32_t r = 1; r < VMBUS_RELID_LIMIT; r++) {
+	for (uint32_t r = 1; r < vb->vb_relid_end; r++) {
 		struct vmbs_chan *ch = vb->vb_chan[r];
 		if (ch && ch->ch_primary != ch)
 			vmbs_chan_free(ch);
 	}
-	for (uint32_t r = 1; r < VMBUS_RELID_LIMIT; r++) {
+	for (uint32_t r = 1; r < vb->vb_relid_end; r++) {
 		struct vmbs_chan *ch = vb->vb_chan[r];
 		if (!ch)
 			continue;

@@ -40,6 +40,8 @@ static struct vmbs_chan *vmbs_chan_new(struct vmbs *vb, struct vmbs_chan *primar
 	ch->ch_state = VMBS_CHS_CLOSED;
 	vb->vb_chan[relid] = ch;
 	vb->vb_nchan++;
+	if (relid >= vb->vb_relid_end)
+		vb->vb_relid_end = relid + 1;
 	return ch;
 }
 
@@ -120,7 +122,7 @@ void vmbs_h_request_offers(struct vmbs *vb, const struct part_posted_msg *m, uin
 	}
 	/* Primaries first, then sub-channels (vmbus.md 5.4 step 5). */
 	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t r = 1; r < VMBUS_RELID_LIMIT; r++) {
+		for (uint32_t r = 1; r < vb->vb_relid_end; r++) {
 			struct vmbs_chan *ch = vb->vb_chan[r];
 			if (!ch || ch->ch_removed || ch->ch_offered)
 				continue;
@@ -150,7 +152,7 @@ void vmbs_chan_free(struct vmbs_chan *ch)
 	struct vmbs *vb = ch->ch_vb;
 	if (ch->ch_primary == ch) {
 		/* Sub-channels share the primary's parameters: they go first. */
-		for (uint32_t r = 1; r < VMBUS_RELID_LIMIT; r++) {
+		for (uint32_t r = 1; r < vb->vb_relid_end; r++) {
 			struct vmbs_chan *s = vb->vb_chan[r];
 			if (s && s != ch && s->ch_primary == ch)
 				vmbs_chan_free(s);
@@ -195,7 +197,7 @@ int vmbs_dev_remove(struct vmbs_chan *primary)
 		return -EINVAL;
 	struct vmbs *vb = primary->ch_vb;
 	/* Sub-channel rescinds go out before the primary's (OVMM). */
-	for (uint32_t r = 1; r < VMBUS_RELID_LIMIT; r++) {
+	for (uint32_t r = 1; r < vb->vb_relid_end; r++) {
 		struct vmbs_chan *s = vb->vb_chan[r];
 		if (s && s != primary && s->ch_primary == primary && !s->ch_removed)
 			vmbs_chan_rescind(s);

@@ -105,6 +105,10 @@ struct vmbs {
 
 	struct vmbs_chan *vb_chan[VMBUS_RELID_LIMIT]; /* by relid; [0] unused */
 	uint32_t vb_nchan;
+	/* One past the highest relid ever handed out (never shrinks): scans of
+	 * vb_chan stop here instead of walking all 2048 slots (relids are
+	 * dense from 1, so this is the device count, not the limit). */
+	uint32_t vb_relid_end;
 	struct vmbs_chan *vb_mon_chan[VMBUS_MONITOR_COUNT];
 	uint32_t vb_mon_mask[VMBUS_MONITOR_GROUPS];    /* allocated monitor bits */
 	uint64_t vb_pending[VMBUS_RELID_LIMIT / 64];   /* channels to process */
