@@ -127,6 +127,13 @@ int kern_dma_alloc(size_t npages, struct kern_dma *out)
 	uint64_t run = 0, start = 0;
 	bool found = false;
 	for (uint64_t i = 0; i < rt->dma_npages; i++) {
+		/* Whole bytes of used pages at once: first fit walks past every
+		 * ring and buffer allocated before it. */
+		if (i % 8 == 0 && rt->dma_map[i / 8] == 0xFF) {
+			run = 0;
+			i += 7;
+			continue;
+		}
 		if (map_test(rt->dma_map, i)) {
 			run = 0;
 			continue;
