@@ -100,9 +100,11 @@ static void vmbs_chan_stop(struct vmbs_chan *ch)
 	vmbs_gpadl_drop_pins(vb, ch);
 	hring_unmap(&ch->ch_in);
 	hring_unmap(&ch->ch_out);
-	vmbs_free(ch->ch_pktbuf);
-	ch->ch_pktbuf = NULL;
-	ch->ch_pktcap = 0;
+	if (!ch->ch_in_packet) {
+		vmbs_free(ch->ch_pktbuf);
+		ch->ch_pktbuf = NULL;
+		ch->ch_pktcap = 0;
+	}
 	if (ch->ch_port) {
 		part_port_remove(vb->vb_part, ch->ch_conn_id);
 		ch->ch_port = false;
@@ -351,9 +353,17 @@ bool vmbs_chan_process(struct vmbs_chan *ch)
 			vcap_pkt(ch, VMBS_CAP_G2H, &whole, 1);
 		}
 		VCHK_HOOK(vb, vchk_packet_in(ch, &d));
+		ch->ch_in_packet = true;
 		rc = ch->ch_ops->packet(ch, &d, ch->ch_pktbuf, len);
-		if (ch->ch_state != VMBS_CHS_OPEN)
+		ch->ch_in_packet = false;
+		if (ch->ch_state != VMBS_CHS_OPEN) {
+			/* Stopped while the device held the packet (its own send
+			 * found the out ring corrupt): the buffer goes now. */
+			vmbs_free(ch->ch_pktbuf);
+			ch->ch_pktbuf = NULL;
+			ch->ch_pktcap = 0;
 			return false;
+		}
 		if (rc < 0) {
 			vmbs_chan_fail(ch, "the device refused a packet");
 			return false;

@@ -68,6 +68,10 @@ struct vmbs_chan {
 	bool ch_port;                    /* event port ch_conn_id registered */
 	bool ch_pending;                 /* in vb_pending */
 	bool ch_closing;                 /* inside ops->close */
+	bool ch_in_packet;               /* inside ops->packet: ch_pktbuf is the
+					  * device's packet, so a stop (a send
+					  * that finds the out ring corrupt)
+					  * leaves it to vmbs_chan_process */
 	uint8_t ch_monitor_id;           /* VMBUS_MONITOR_ID_NONE if none */
 	uint32_t ch_conn_id;
 	uint32_t ch_target_vp;

@@ -241,6 +241,33 @@ static void test_vmbs__teardown_of_open_ring__deferred_until_close(void **state)
 	cfx_free(c);
 }
 
+/* Found by fuzz_vmbs_msg in CI: the device's own send found the out ring
+ * corrupt (the guest scribbled its read index), the channel stopped and
+ * freed the packet buffer the device was still reading. */
+static void test_vmbs__send_fails_on_corrupt_out_ring__device_packet_still_valid(void **state)
+{
+	(void)state;
+	struct cfx *c = cfx_new("ws2022", VMBUS_VERSION_WIN10_V5_3, 1, false);
+	assert_int_equal(vfx_ring_open(c->f, &c->r, 1, 4, 2, false, 0), 0);
+	c->e[0].reread = true;
+	vfx_ring_ctl(&c->r, true)[VFX_W_READ] = 12; /* misaligned: ring B is corrupt */
+	const char msg[] = "read me twice";
+	assert_int_equal(vfx_ring_send(&c->r, VMBUS_PKT_DATA_INBAND, 1, 0x77, msg, sizeof msg), 1);
+	vfx_signal(c->f, 0x2001);
+	assert_int_equal(c->e[0].packets, 1);
+	assert_int_equal(c->e[0].last_send_rc, -EIO);
+	assert_memory_equal(c->e[0].last, msg, sizeof msg);
+	assert_int_equal(stats(c).ring_corrupt, 1);
+	assert_int_equal(c->e[0].closes, 1);
+	assert_false(vmbs_chan_is_open(vmbs_chan_by_relid(c->f->vb, 1)));
+	/* The guest closes and opens again on clean rings. */
+	vfx_close(c->f, 1);
+	memset(c->r.pg[0], 0, 4096);
+	vfx_ring_ctl(&c->r, true)[VFX_W_READ] = 0;
+	assert_int_equal(vfx_open(c->f, 1, 7, c->r.gpadl, 0, 2), 0);
+	cfx_free(c);
+}
+
 /* Open channel 1 on a 2+2-page ring, poke ring A, signal, expect a close. */
 static void corrupt_case(void (*poke)(struct vfx_ring *r), const char *why)
 {
@@ -620,6 +647,7 @@ static void test_vmbs__inband_tid_0_completion_requested__echoed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vmbs__send_fails_on_corrupt_out_ring__device_packet_still_valid),
 		cmocka_unit_test(test_vmbs__open_and_echo__completion_comes_back_with_signal),
 		cmocka_unit_test(test_vmbs__inband_tid_0_completion_requested__echoed),
 		cmocka_unit_test(test_vmbs__open_bad_offsets__refused_channel_stays_closed),

@@ -29,6 +29,8 @@ static int echo_packet(struct vmbs_chan *ch, const struct vmbus_pkt_desc *d, con
 		e->last_send_rc = vmbs_chan_send_completion(ch, d->trans_id, pkt + off, plen);
 	else
 		e->last_send_rc = vmbs_chan_send_inband(ch, d->trans_id, pkt + off, plen, false);
+	if (e->reread)
+		memcpy(e->last, pkt + off, plen < sizeof e->last ? plen : sizeof e->last);
 	return 0;
 }
 

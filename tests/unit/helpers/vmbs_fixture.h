@@ -129,6 +129,7 @@ struct echo_dev {
 	int open_rc;            /* what open() returns */
 	int packet_rc;          /* what packet() returns */
 	bool no_echo;           /* only count */
+	bool reread;            /* read the packet again after the echo (a device may) */
 	int last_send_rc;
 	uint64_t last_tid;
 	uint32_t last_len;
