@@ -72,6 +72,12 @@ struct dr_slot *dr_slots_new(unsigned n);       /* MAP_SHARED, zeroed */
 void dr_slots_free(struct dr_slot *s, unsigned n);
 /* A private temporary directory (mkdtemp) for sockets and images. */
 int dr_tmpdir(char *out, size_t cap);
+/* A drill's files: its directory (given, or a new one under /tmp), the
+ * daemon's socket, control socket and log, the guests' log. */
+struct dr_paths {
+	char dir[128], sock[200], ctl[220], log[220], glog[220];
+};
+int dr_paths_init(struct dr_paths *p, const char *given_dir);
 void dr_rmtree(const char *dir);
 /* Start hvsim-hostd (path 'exe') on sock, stderr to log; wait for the
  * socket.  Extra args (NULL-terminated list) go after --socket.  pid or -1. */

@@ -228,15 +228,10 @@ int drill_hostile(int argc, char **argv)
 		return -1;
 	unsigned nh = o.guests ? o.guests : o.lng ? HA_KINDS * 2 : HA_KINDS;
 	unsigned secs = o.secs ? o.secs : o.lng ? 20 : 2;
-	char dir[128], sock[200], ctl[220], log[220], glog[220];
-	if (o.dir)
-		snprintf(dir, sizeof dir, "%s", o.dir);
-	else if (dr_tmpdir(dir, sizeof dir))
+	struct dr_paths pa;
+	if (dr_paths_init(&pa, o.dir))
 		return -1;
-	snprintf(sock, sizeof sock, "%s/h.sock", dir);
-	snprintf(ctl, sizeof ctl, "%s.ctl", sock);
-	snprintf(log, sizeof log, "%s/hostd.log", dir);
-	snprintf(glog, sizeof glog, "%s/guests.log", dir);
+	const char *dir = pa.dir, *sock = pa.sock, *ctl = pa.ctl, *log = pa.log, *glog = pa.glog;
 	dr_log("hostile: %u hostile processes, %u s per phase, seed %llu", nh, secs,
 	       (unsigned long long)o.seed);
 	int fails = 0;

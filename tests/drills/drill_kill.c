@@ -56,16 +56,10 @@ int drill_guest_kill(int argc, char **argv)
 	unsigned nsteady = o.guests ? o.guests : o.lng ? 6 : 3;
 	unsigned iters = o.iters ? o.iters : o.lng ? 200 : 8;
 	unsigned max_delay_ms = o.lng ? 3000 : 1200;
-	char dir[128], sock[200], ctl[220], log[220];
-	if (o.dir)
-		snprintf(dir, sizeof dir, "%s", o.dir);
-	else if (dr_tmpdir(dir, sizeof dir))
+	struct dr_paths pa;
+	if (dr_paths_init(&pa, o.dir))
 		return -1;
-	snprintf(sock, sizeof sock, "%s/h.sock", dir);
-	snprintf(ctl, sizeof ctl, "%s.ctl", sock);
-	snprintf(log, sizeof log, "%s/hostd.log", dir);
-	char glog[220];
-	snprintf(glog, sizeof glog, "%s/guests.log", dir);
+	const char *dir = pa.dir, *sock = pa.sock, *ctl = pa.ctl, *log = pa.log, *glog = pa.glog;
 	dr_log("guest-kill: %u steady guests, %u kills, seed %llu", nsteady, iters,
 	       (unsigned long long)o.seed);
 	int fails = 0;

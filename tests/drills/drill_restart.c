@@ -24,16 +24,10 @@ int drill_daemon_restart(int argc, char **argv)
 		return -1;
 	unsigned n = o.guests ? o.guests : o.lng ? 6 : 3;
 	unsigned rounds = o.iters ? o.iters : o.lng ? 30 : 3;
-	char dir[128], sock[200], ctl[220], log[220];
-	if (o.dir)
-		snprintf(dir, sizeof dir, "%s", o.dir);
-	else if (dr_tmpdir(dir, sizeof dir))
+	struct dr_paths pa;
+	if (dr_paths_init(&pa, o.dir))
 		return -1;
-	snprintf(sock, sizeof sock, "%s/h.sock", dir);
-	snprintf(ctl, sizeof ctl, "%s.ctl", sock);
-	snprintf(log, sizeof log, "%s/hostd.log", dir);
-	char glog[220];
-	snprintf(glog, sizeof glog, "%s/guests.log", dir);
+	const char *dir = pa.dir, *sock = pa.sock, *ctl = pa.ctl, *log = pa.log, *glog = pa.glog;
 	dr_log("daemon-restart: %u guests, %u daemon kills, seed %llu", n, rounds,
 	       (unsigned long long)o.seed);
 	int fails = 0;

@@ -66,6 +66,19 @@ int dr_tmpdir(char *out, size_t cap)
 	return mkdtemp(out) ? 0 : -errno;
 }
 
+int dr_paths_init(struct dr_paths *p, const char *given_dir)
+{
+	if (given_dir)
+		snprintf(p->dir, sizeof p->dir, "%s", given_dir);
+	else if (dr_tmpdir(p->dir, sizeof p->dir))
+		return -1;
+	snprintf(p->sock, sizeof p->sock, "%s/h.sock", p->dir);
+	snprintf(p->ctl, sizeof p->ctl, "%s.ctl", p->sock);
+	snprintf(p->log, sizeof p->log, "%s/hostd.log", p->dir);
+	snprintf(p->glog, sizeof p->glog, "%s/guests.log", p->dir);
+	return 0;
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;
