@@ -41,6 +41,7 @@
 #include "bench/common/bench_hostd.h"
 #include "sim/hostd/daemon/hostd.h"
 #include "sim/hostd/daemon/hsess.h"
+#include "sim/hostd/daemon/hsess_hostside.h"
 #include "sim/hostd/gmem.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/profile.h"
@@ -365,20 +366,14 @@ struct bd_sess {
 	struct bhd dev;
 };
 
-static void bd_kick(void *arg)
-{
-	hsess_kick(arg);
-}
-
 static int bd_attach(struct hsess *s, void *arg, void **ctx)
 {
 	(void)arg;
-	static const struct hostside_notify out = { .kick = bd_kick };
 	struct bd_sess *b = calloc(1, sizeof *b);
 	if (!b)
 		return -ENOMEM;
 	struct hostside_config hc = { .vmbus = true };
-	b->hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, &out, s);
+	b->hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, hsess_hostside_notify(), s);
 	if (!b->hs) {
 		free(b);
 		return -ENOMEM;

@@ -41,6 +41,7 @@
 #include "bench/common/bench_hostd.h"
 #include "sim/hostd/daemon/hostd.h"
 #include "sim/hostd/daemon/hsess.h"
+#include "sim/hostd/daemon/hsess_hostside.h"
 #include "sim/hostd/gmem.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/profile.h"
@@ -397,19 +398,14 @@ static bool inproc_pump(void *arg)
  * back end makes hostd poll it (hostside_wants_poll). */
 static struct hostside_config bd_hc;
 
-static void bd_kick(void *arg)
-{
-	hsess_kick(arg);
-}
-
 static int bd_attach(struct hsess *s, void *arg, void **ctx)
 {
 	(void)arg;
-	static const struct hostside_notify out = { .kick = bd_kick };
 	struct bn_host *h = calloc(1, sizeof *h);
 	if (!h)
 		return -ENOMEM;
-	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &bd_hc, &out, s);
+	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &bd_hc,
+					      hsess_hostside_notify(), s);
 	if (!hs) {
 		int e = errno;
 		free(h);

@@ -35,6 +35,7 @@
 #include "bench/common/bench_hostd.h"
 #include "sim/hostd/daemon/hostd.h"
 #include "sim/hostd/daemon/hsess.h"
+#include "sim/hostd/daemon/hsess_hostside.h"
 #include "sim/hostd/gmem.h"
 #include "sim/hostd/partition.h"
 #include "sim/hostd/profile.h"
@@ -347,18 +348,13 @@ static void host_config(struct hostside_config *hc)
 
 /* The bench daemon's per-session extension: hvsim-hostd's (same poll
  * period and wants_poll), with the disk configured here. */
-static void sd_kick(void *arg)
-{
-	hsess_kick(arg);
-}
-
 static int sd_attach(struct hsess *s, void *arg, void **ctx)
 {
 	(void)arg;
-	static const struct hostside_notify out = { .kick = sd_kick };
 	struct hostside_config hc;
 	host_config(&hc);
-	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, &out, s);
+	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc,
+					      hsess_hostside_notify(), s);
 	if (!hs)
 		return -errno;
 	int rc = g_dev == SB_STORVSC ? host_add_lun(hs, BLK_ENGINE_THREADS) : 0;
@@ -370,34 +366,10 @@ static int sd_attach(struct hsess *s, void *arg, void **ctx)
 	return 0;
 }
 
-static bool sd_pump(void *ctx)
-{
-	return hostside_pump(ctx);
-}
-
-static bool sd_wants_poll(void *ctx)
-{
-	return hostside_wants_poll(ctx);
-}
-
-static void sd_detach(void *ctx)
-{
-	hostside_destroy(ctx);
-}
-
-static uint64_t sd_activity(void *ctx)
-{
-	return hostside_activity(ctx);
-}
-
-static const struct hsess_ext sd_ext = {
-	.attach = sd_attach, .pump = sd_pump, .detach = sd_detach,
-	.poll_ns = HOSTSIDE_POLL_NS, .poll_max_ns = HOSTSIDE_POLL_MAX_NS,
-	.wants_poll = sd_wants_poll, .activity = sd_activity,
-};
-
 static pid_t start_daemon(const char *path)
 {
+	static struct hsess_ext sd_ext;
+	sd_ext = hsess_hostside_ext(sd_attach, NULL);
 	struct hostd_config cfg = {
 		.socket_path = path, .max_guests = 2, .handle_signals = true, .ext = &sd_ext,
 	};

@@ -15,6 +15,7 @@
 #include "sim/hostd/partition.h"
 #include "sim/hostd/profile.h"
 #include "sim/hostd/daemon/hostd.h"
+#include "sim/hostd/daemon/hsess_hostside.h"
 #include "sim/hostd/daemon/hsess.h"
 
 static void usage(FILE *f)
@@ -52,16 +53,13 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 }
 
 /* Each session gets the host-side aggregate (VMBus server and devices) on
- * its partition; the daemon pumps it after every RPC, doorbell and timer. */
-static void hs_kick(void *arg)
-{
-	hsess_kick(arg);
-}
-
+ * its partition; the daemon pumps it after every RPC, doorbell and timer,
+ * and polls it every 100 us while the guest's devices are busy (the
+ * monitor-page latency real hosts advertise for netvsp), backing off to
+ * 2 ms while they are idle (hsess_hostside.h; --poll-us / --poll-max-us). */
 static int hs_attach(struct hsess *s, void *arg, void **ctx)
 {
 	(void)arg;
-	static const struct hostside_notify out = { .kick = hs_kick };
 	struct hostside_config hc = {
 		.vmbus = part_profile(hsess_part(s))->kind == HV_PROFILE_HYPERV,
 	};
@@ -73,7 +71,8 @@ static int hs_attach(struct hsess *s, void *arg, void **ctx)
 	struct devspec *spec = hsess_take_prepared(s);
 	if (spec)
 		devspec_host_config(spec, part_profile(hsess_part(s)), &hc);
-	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc, &out, s);
+	struct hostside *hs = hostside_create(hsess_part(s), hsess_gmem(s), &hc,
+					      hsess_hostside_notify(), s);
 	int rc = hs ? 0 : -errno;
 	char err[512];
 	if (hs && spec && (rc = devspec_attach_luns(spec, hs, err, sizeof err)) != 0) {
@@ -89,38 +88,10 @@ static int hs_attach(struct hsess *s, void *arg, void **ctx)
 	return rc;
 }
 
-static bool hs_pump(void *ctx)
-{
-	return hostside_pump(ctx);
-}
-
-static void hs_detach(void *ctx)
-{
-	hostside_destroy(ctx);
-}
-
-static bool hs_wants_poll(void *ctx)
-{
-	return hostside_wants_poll(ctx);
-}
-
-static uint64_t hs_activity(void *ctx)
-{
-	return hostside_activity(ctx);
-}
-
-/* 100 us while the guest's devices are busy (the monitor-page latency real
- * hosts advertise for netvsp), backing off to 2 ms while they are idle.
- * Only while hostside needs it: an idle guest with ICs only costs no
- * wake-ups.  --poll-us / --poll-max-us change it (measurements). */
-static struct hsess_ext hostside_ext = {
-	.attach = hs_attach, .pump = hs_pump, .detach = hs_detach,
-	.poll_ns = HOSTSIDE_POLL_NS, .poll_max_ns = HOSTSIDE_POLL_MAX_NS,
-	.wants_poll = hs_wants_poll, .activity = hs_activity,
-};
-
 int main(int argc, char **argv)
 {
+	static struct hsess_ext hostside_ext;
+	hostside_ext = hsess_hostside_ext(hs_attach, NULL);
 	struct hostd_config cfg = { .handle_signals = true, .ext = &hostside_ext };
 	uint64_t v;
 	for (int i = 1; i < argc; i++) {
