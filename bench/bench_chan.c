@@ -504,15 +504,7 @@ static void sess_close(struct bc_sess *s)
 		if (s->t)
 			s->t->ops->close(s->t);
 		bench_hostd_stop(s->daemon);
-		if (s->dir[0]) {
-			char p[160];
-			snprintf(p, sizeof p, "%s.ctl", s->path);
-			unlink(p);
-			snprintf(p, sizeof p, "%s.lock", s->path);
-			unlink(p);
-			unlink(s->path);
-			rmdir(s->dir);
-		}
+		bench_hostd_remove_files(s->dir, s->path);
 	}
 	memset(s, 0, sizeof *s);
 }

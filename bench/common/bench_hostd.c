@@ -84,3 +84,16 @@ void bench_hostd_stop(pid_t pid)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
+
+void bench_hostd_remove_files(const char *dir, const char *path)
+{
+	if (!dir[0])
+		return;
+	char p[512];
+	snprintf(p, sizeof p, "%s.ctl", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s.lock", path);
+	unlink(p);
+	unlink(path);
+	rmdir(dir);
+}

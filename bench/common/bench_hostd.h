@@ -18,5 +18,8 @@ pid_t bench_hostd_fork(const struct hostd_config *cfg, const char *debug_env);
 int bench_hostd_wait(const char *path, pid_t pid);
 /* SIGTERM, then SIGKILL after 3 s; reaps it.  pid <= 0 is ignored. */
 void bench_hostd_stop(pid_t pid);
+/* After bench_hostd_stop: remove the daemon's socket at 'path' (and its
+ * .ctl and .lock) and the directory 'dir' holding them ("" = none). */
+void bench_hostd_remove_files(const char *dir, const char *path);
 
 #endif /* BENCH_COMMON_BENCH_HOSTD_H */
